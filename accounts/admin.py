@@ -1,0 +1,113 @@
+"""Admin for accounts. Accounts are created by invitation, never here; opening a patient's
+account in the admin is written to the audit log like any other staff read."""
+
+from django.contrib import admin
+
+from accounts.models import ApiToken, Invitation, PatientProfile, Role, User
+from core.services import audit_record
+
+
+class PatientProfileInline(admin.StackedInline):
+    model = PatientProfile
+    fk_name = "user"
+    can_delete = False
+    extra = 0
+    autocomplete_fields = ["clinician", "backup_clinician", "peer_specialist"]
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ["id", "full_name", "email", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["full_name", "email"]
+    ordering = ["role", "full_name"]
+    fields = [
+        "email",
+        "full_name",
+        "preferred_name",
+        "role",
+        "is_active",
+        "date_joined",
+        "last_login",
+    ]
+    readonly_fields = ["role", "date_joined", "last_login"]
+    inlines = [PatientProfileInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None and obj.role == Role.PATIENT else []
+
+    def has_add_permission(self, request):
+        return False  # access is by invitation only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: records and the audit trail must survive
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, object_id)
+        if user is not None and user.role == Role.PATIENT:
+            audit_record(
+                actor=request.user,
+                action="patient.viewed",
+                subject=user,
+                target=user,
+                detail={"purpose": "admin"},
+                request=request,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    exclude = ["token", "token_hash"]
+    readonly_fields = [
+        "email",
+        "full_name",
+        "role",
+        "invited_by",
+        "expires_at",
+        "sent_at",
+        "accepted_at",
+        "accepted_user",
+        "revoked_at",
+        "revoked_by",
+        "clinician",
+        "backup_clinician",
+        "peer_specialist",
+        "discharged_on",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    exclude = ["key_hash"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,43 @@
+"""DRF permission classes built on accounts/permissions.py."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from accounts import permissions
+from accounts.middleware import MFA_REQUIRED_DETAIL
+from accounts.models import Role
+
+
+class IsAuthenticatedWithStaffMFA(BasePermission):
+    """The default for every endpoint: logged in, and staff have a second factor."""
+
+    message = MFA_REQUIRED_DETAIL
+
+    def has_permission(self, request, view) -> bool:
+        if not permissions.is_authenticated(request.user):
+            return False
+        return not permissions.needs_second_factor(request.user)
+
+
+class _RoleIn(IsAuthenticatedWithStaffMFA):
+    roles: frozenset[str] = frozenset()
+    role_message = "Your role cannot use this."
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.user.role not in self.roles:
+            self.message = self.role_message
+            return False
+        return True
+
+
+class IsCareTeamStaff(_RoleIn):
+    roles = frozenset({Role.CLINICIAN, Role.PEER})
+    role_message = "Only clinicians and peer support specialists have a caseload."
+
+
+class CanInvite(_RoleIn):
+    roles = frozenset({Role.CLINICIAN, Role.ADMIN})
+    role_message = "Only clinicians and admins can invite people."

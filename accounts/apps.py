@@ -1,0 +1,9 @@
+"""Accounts: users and roles, care teams, invitations, MFA for staff, API tokens."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+    verbose_name = "Accounts"

@@ -1,0 +1,1 @@
+"""Models of cessation. None yet: the issue that builds this app adds them."""

@@ -1,0 +1,32 @@
+"""The JSON API, version 1: every app's API views under /api/v1/."""
+
+from django.urls import path
+
+from accounts import api as accounts_api
+from core.api import views as core_api
+from safety import api as safety_api
+
+urlpatterns = [
+    path("me/", accounts_api.UserMeApi.as_view(), name="me"),
+    path("patients/", accounts_api.PatientListApi.as_view(), name="patient_list"),
+    path(
+        "patients/<int:patient_id>/", accounts_api.PatientDetailApi.as_view(), name="patient_detail"
+    ),
+    path("invitations/", accounts_api.InvitationListCreateApi.as_view(), name="invitation_list"),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        accounts_api.InvitationRevokeApi.as_view(),
+        name="invitation_revoke",
+    ),
+    path("notifications/", core_api.NotificationListApi.as_view(), name="notification_list"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        core_api.NotificationReadApi.as_view(),
+        name="notification_read",
+    ),
+    path(
+        "crisis-resources/",
+        safety_api.CrisisResourceListApi.as_view(),
+        name="crisis_resource_list",
+    ),
+]

@@ -1,0 +1,9 @@
+"""Every API list is paginated: page numbers, a bounded page size."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -1,0 +1,45 @@
+"""Delivery channels for notifications beyond the in-app notice.
+
+A channel has a `name` and `send(notification)`, which raises on failure so the delivery is
+retried. Email is the only external channel today; SMS or web push are added by writing a class
+here and listing it in CHANNELS — nothing else changes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from core.models import Notification
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, notification: Notification) -> None: ...
+
+
+class EmailChannel:
+    """Email carries the title and a link, never the body: mailboxes are not a safe place."""
+
+    name = "email"
+
+    def send(self, notification: Notification) -> None:
+        context = {
+            "title": notification.title,
+            "url": f"{settings.SITE_URL}{notification.url or '/notifications/'}",
+            "site_url": settings.SITE_URL,
+        }
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
+            message=render_to_string("core/email/notification.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+
+
+CHANNELS: dict[str, Channel] = {channel.name: channel for channel in [EmailChannel()]}
+DEFAULT_CHANNELS: tuple[str, ...] = ("email",)

@@ -1,0 +1,178 @@
+"""Writes of the shared mechanisms: audit rows, notifications and their deliveries, heartbeats."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from core.channels import CHANNELS, DEFAULT_CHANNELS
+from core.models import AuditEvent, Heartbeat, Notification, NotificationDelivery
+
+logger = logging.getLogger(__name__)
+
+# A delivery's first attempt is the task queued at commit; the sweep only takes over after this.
+DELIVERY_GRACE = timedelta(minutes=2)
+DELIVERY_MAX_ATTEMPTS = 8
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    action: str,
+    subject: Any | None = None,
+    target: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one row to the audit log. The only way audit rows are written.
+
+    `detail` must hold no identifying text (names, emails, free text): ids, states and counts.
+    """
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    return AuditEvent.objects.create(
+        actor_id=actor_id,
+        actor_role=getattr(actor, "role", "") or ("" if actor_id else "system"),
+        action=action,
+        subject_id=getattr(subject, "pk", None),
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        detail=detail or {},
+        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+    )
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    recipient: Any,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+) -> Notification:
+    """Notify a user: an in-app notice now, and each external channel after commit.
+
+    The notice and its delivery rows are written in the caller's transaction; sending happens in
+    a task queued on commit (on the `escalation` queue when urgent) and is retried by the sweep.
+    `title` goes by email: keep health details in `body`, which stays in the app.
+    """
+    from core.tasks import enqueue_on_commit, notification_deliver_task
+
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title, body=body, url=url, urgent=urgent
+    )
+    first_sweep_at = timezone.now() + DELIVERY_GRACE
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise ValueError(f"Unknown notification channel {channel!r}")
+        delivery = NotificationDelivery.objects.create(
+            notification=notification, channel=channel, next_attempt_at=first_sweep_at
+        )
+        enqueue_on_commit(
+            notification_deliver_task,
+            delivery.pk,
+            queue="escalation" if urgent else "default",
+        )
+    return notification
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notice read (idempotent)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, recipient: Any) -> int:
+    """Mark every unread notice of a user read; returns how many changed."""
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_delivery_attempt(*, delivery_id: int) -> str:
+    """Try to send one pending delivery. Idempotent: a sent or locked delivery is left alone.
+
+    Returns the delivery's status afterwards ("sent", "pending", "failed"), or "skipped" when
+    another worker holds it or it is no longer pending.
+    """
+    with transaction.atomic():
+        delivery = (
+            NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification__recipient")
+            .filter(pk=delivery_id, status=NotificationDelivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return "skipped"
+        delivery.attempts += 1
+        try:
+            CHANNELS[delivery.channel].send(delivery.notification)
+        except Exception as exc:  # any channel failure is retried, never lost
+            delivery.last_error = type(exc).__name__[:200]
+            if delivery.attempts >= DELIVERY_MAX_ATTEMPTS:
+                delivery.status = NotificationDelivery.Status.FAILED
+                logger.error(
+                    "notification delivery %s (%s) failed for good after %s attempts",
+                    delivery.pk,
+                    delivery.channel,
+                    delivery.attempts,
+                )
+            else:
+                backoff = timedelta(minutes=2 ** min(delivery.attempts, 6))
+                delivery.next_attempt_at = timezone.now() + backoff
+                logger.warning(
+                    "notification delivery %s (%s) failed (%s); retry %s",
+                    delivery.pk,
+                    delivery.channel,
+                    delivery.last_error,
+                    delivery.attempts,
+                )
+        else:
+            delivery.status = NotificationDelivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+        delivery.save(
+            update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"]
+        )
+        return delivery.status
+
+
+def notification_delivery_sweep(*, batch_size: int = 200) -> int:
+    """Retry deliveries whose first send or last retry did not succeed. Returns how many tried.
+
+    Claims due rows with SKIP LOCKED, so several workers (or a duplicated beat) share the work.
+    """
+    due_ids = list(
+        NotificationDelivery.objects.filter(
+            status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for delivery_id in due_ids:
+        notification_delivery_attempt(delivery_id=delivery_id)
+    return len(due_ids)
+
+
+def heartbeat_record(*, name: str = "beat") -> Heartbeat:
+    """Record that the named periodic process is alive now."""
+    now = timezone.now()
+    updated = Heartbeat.objects.filter(name=name).update(last_seen_at=now, count=F("count") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                Heartbeat.objects.create(name=name, last_seen_at=now, count=1)
+        except IntegrityError:  # a concurrent first beat created it
+            Heartbeat.objects.filter(name=name).update(last_seen_at=now, count=F("count") + 1)
+    return Heartbeat.objects.get(name=name)

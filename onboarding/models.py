@@ -1,0 +1,1 @@
+"""Models of onboarding. None yet: the issue that builds this app adds them."""

@@ -1,0 +1,1 @@
+"""Models of peersupport. None yet: the issue that builds this app adds them."""

@@ -1,0 +1,12 @@
+"""Safety: screening of text, flags, escalation, crisis resources, safety plans.
+
+Knows no other domain app: callers hand it text and a patient (DESIGN.md).
+"""
+
+from django.apps import AppConfig
+
+
+class SafetyConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "safety"
+    verbose_name = "Safety"

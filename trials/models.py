@@ -1,0 +1,1 @@
+"""Models of trials. None yet: the issue that builds this app adds them."""
