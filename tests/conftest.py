@@ -1,0 +1,44 @@
+"""Shared fixtures. Tests use real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set,
+SQLite and the file-system broker otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static():
+    """Tests run with DEBUG off, as production does: fingerprinted, compressed static files."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Rate limits, TOTP replay marks and cached pages never leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def patient(db):
+    return factories.PatientFactory()
+
+
+@pytest.fixture
+def clinician(db):
+    return factories.ClinicianFactory()
+
+
+@pytest.fixture
+def peer(db):
+    return factories.PeerFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory()
