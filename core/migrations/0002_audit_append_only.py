@@ -29,12 +29,14 @@ DROP FUNCTION IF EXISTS core_auditevent_append_only();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: the SQL is sent as is; with params Django's PostgreSQL backend merges them
+        # client-side and psycopg reads the `%` of RAISE's format string as a placeholder.
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
