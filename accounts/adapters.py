@@ -13,3 +13,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return reverse("home")
+
+    def set_password(self, user, password: str) -> None:
+        """Password changes and resets also revoke the user's API tokens: whoever knew the old
+        password may have made one."""
+        from accounts.services import api_tokens_revoke_all
+
+        super().set_password(user, password)
+        api_tokens_revoke_all(user=user, reason="password_changed")

@@ -13,6 +13,7 @@ from accounts import permissions, selectors, services
 from accounts.api_permissions import CanInvite, IsCareTeamStaff
 from accounts.models import Invitation, PatientProfile, Role, User
 from core.api.errors import error_responses
+from core.api.pagination import StandardPagination
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -145,6 +146,8 @@ class InvitationListCreateApi(APIView):
     """Invitations the user sent or that join their caseload (admins: all); send a new one."""
 
     permission_classes = [CanInvite]
+    # Also tells the schema that the list is paginated, as the response is.
+    pagination_class = StandardPagination
 
     @extend_schema(
         tags=["invitations"],
@@ -173,9 +176,7 @@ class InvitationListCreateApi(APIView):
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     def _paginator(self):
-        from core.api.pagination import StandardPagination
-
-        return StandardPagination()
+        return self.pagination_class()
 
 
 class InvitationRevokeApi(APIView):

@@ -13,6 +13,9 @@ class IsAuthenticatedWithStaffMFA(BasePermission):
     """The default for every endpoint: logged in, and staff have a second factor."""
 
     message = MFA_REQUIRED_DETAIL
+    # The same code the middleware gives session users, so that clients can tell "enrol a second
+    # factor" from "your role cannot do this" however they authenticate.
+    code = "mfa_required"
 
     def has_permission(self, request, view) -> bool:
         if not permissions.is_authenticated(request.user):
@@ -29,6 +32,7 @@ class _RoleIn(IsAuthenticatedWithStaffMFA):
             return False
         if request.user.role not in self.roles:
             self.message = self.role_message
+            self.code = "permission_denied"
             return False
         return True
 

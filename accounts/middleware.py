@@ -15,7 +15,15 @@ from django.shortcuts import redirect
 
 from accounts.permissions import needs_second_factor
 
-ALLOWED_PREFIXES = ("/accounts/", "/help/", "/health/", "/static/", "/privacy/", "/invite/")
+ALLOWED_PREFIXES = (
+    "/accounts/",
+    "/help/",
+    "/health/",
+    "/static/",
+    "/privacy/",
+    "/invite/",
+    "/api/v1/crisis-resources/",  # public, like /help/
+)
 MFA_REQUIRED_DETAIL = "Set up two-factor authentication before using staff features."
 
 

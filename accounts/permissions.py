@@ -77,5 +77,11 @@ def can_see_patient_contact_details(user: Any, profile: PatientProfile) -> bool:
     )
 
 
+def can_create_api_token(user: Any) -> bool:
+    """Personal API tokens are for staff scripts, with a second factor. Patients get none: their
+    pages show no tokens, so a token made for them could be neither seen nor revoked."""
+    return is_authenticated(user) and user.role in STAFF_ROLES and has_second_factor(user)
+
+
 def can_use_admin_site(user: Any) -> bool:
     return is_authenticated(user) and user.role == Role.ADMIN and has_second_factor(user)

@@ -228,6 +228,18 @@ def invitation_accept(
         raise InvitationUnavailable(invitation.status)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise InvitationUnavailable(Invitation.Status.ACCEPTED)
+    # The care team may have changed since the invitation was sent: without an active named
+    # clinician nobody would be told of a crisis, so the invitation cannot be used; a backup or
+    # peer who has left is simply not assigned.
+    backup, peer = invitation.backup_clinician, invitation.peer_specialist
+    if invitation.role == Role.PATIENT:
+        clinician = invitation.clinician
+        if clinician is None or not clinician.is_active or clinician.role != Role.CLINICIAN:
+            raise InvitationUnavailable(Invitation.Status.REVOKED)
+        if backup is not None and not (backup.is_active and backup.role == Role.CLINICIAN):
+            backup = None
+        if peer is not None and not (peer.is_active and peer.role == Role.PEER):
+            peer = None
 
     user = User.objects.create_user(
         email=invitation.email,
@@ -241,8 +253,8 @@ def invitation_accept(
         PatientProfile.objects.create(
             user=user,
             clinician=invitation.clinician,
-            backup_clinician=invitation.backup_clinician,
-            peer_specialist=invitation.peer_specialist,
+            backup_clinician=backup,
+            peer_specialist=peer,
             discharged_on=invitation.discharged_on,
             time_zone=time_zone or settings.TIME_ZONE,
         )
@@ -258,8 +270,8 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Say what the token is for."})
-    if permissions.needs_second_factor(user):
-        raise PermissionDenied("Staff need a second factor before they can create API tokens.")
+    if not permissions.can_create_api_token(user):
+        raise PermissionDenied("API tokens are for staff who have set up a second factor.")
     key = f"exh_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
         user=user,
@@ -270,6 +282,18 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     )
     audit_record(actor=user, action="api_token.created", target=token)
     return token, key
+
+
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every usable token of a user (after a password change, say); returns how many."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit_record(
+            actor=user, action="api_token.revoked_all", detail={"count": revoked, "reason": reason}
+        )
+    return revoked
 
 
 def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:

@@ -20,7 +20,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
-VAR_DIR = Path(env.str("EXHALE_VAR_DIR", default=str(BASE_DIR / "var")))
+# A relative EXHALE_VAR_DIR is relative to the project, not to the current directory: the web,
+# worker and beat processes must find the same SQLite file, broker folder and cache wherever they
+# are started from.
+VAR_DIR = BASE_DIR / env.str("EXHALE_VAR_DIR", default="var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -177,12 +180,14 @@ if REDIS_URL:
     }
 else:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Broadcast (control) messages, otherwise written to ./control of whatever directory.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = env.str(

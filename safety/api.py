@@ -23,6 +23,8 @@ class CrisisResourceListApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # Never rate-limited: a ward or a hostel behind one address must always get these.
+    throttle_classes: list = []
 
     @extend_schema(tags=["safety"], responses={200: CrisisResourceSerializer(many=True)})
     def get(self, request):

@@ -6,10 +6,12 @@ and the OpenAPI schema are simpler with one. `errors` is present only for valida
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -54,6 +56,11 @@ def exception_handler(exc, context):
         exc = ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, StateConflict):
         exc = Conflict(detail=exc.message)
+    # DRF maps these itself, but on a copy: convert here so their codes are not lost as "error".
+    elif isinstance(exc, Http404):
+        exc = NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

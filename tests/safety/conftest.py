@@ -1,0 +1,25 @@
+"""Fixtures for safety tests."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+uk_crisis_resources_migration = importlib.import_module(
+    "safety.migrations.0002_uk_crisis_resources"
+)
+
+
+@pytest.fixture(autouse=True)
+def uk_crisis_resources(db):
+    """The UK crisis resources the data migration seeds.
+
+    A transactional test elsewhere in the run (a live server, a real worker) flushes the
+    database, and with it the migration's rows; seed them again the way the migration does.
+    """
+    from safety.models import CrisisResource
+
+    uk_crisis_resources_migration.forwards(apps, None)
+    return list(CrisisResource.objects.order_by("order", "id"))
