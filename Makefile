@@ -41,6 +41,7 @@ check: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
+	$(BIN)/djlint templates --check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -139,7 +140,7 @@ def patient_invitation_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email}. The link works once and expires in "
-                f"{(invitation.expires_at - invitation.created_at).days} days.",
+                f"{settings.INVITATION_EXPIRY_DAYS} days.",
             )
             return redirect("accounts:invitation_list")
     return render(
