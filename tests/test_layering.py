@@ -9,7 +9,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first; apps on the same layer may not import each other either.
-LAYERS = [["core"], ["accounts"], ["safety"], ["cessation", "peersupport"], ["onboarding"], ["trials"]]
+LAYERS = [
+    ["core"],
+    ["accounts"],
+    ["safety"],
+    ["cessation", "peersupport"],
+    ["onboarding"],
+    ["trials"],
+]
 LAYER_OF = {app: index for index, apps in enumerate(LAYERS) for app in apps}
 
 
