@@ -45,3 +45,13 @@ class IsCareTeamStaff(_RoleIn):
 class CanInvite(_RoleIn):
     roles = frozenset({Role.CLINICIAN, Role.ADMIN})
     role_message = "Only clinicians and admins can invite people."
+
+
+class IsClinician(_RoleIn):
+    roles = frozenset({Role.CLINICIAN})
+    role_message = "Only clinicians can do this."
+
+
+class IsPatient(_RoleIn):
+    roles = frozenset({Role.PATIENT})
+    role_message = "Only patients have this."

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import permissions, selectors, services
+from accounts import patient_page, permissions, selectors, services
+from accounts.decorators import role_required
 from accounts.forms import (
     ApiTokenForm,
     InvitationAcceptForm,
@@ -25,6 +25,7 @@ from accounts.forms import (
 )
 from accounts.models import Invitation, Role
 from core.exceptions import StateConflict
+from core.forms import apply_form_errors
 
 ROLE_HOMES = {
     Role.PATIENT: "accounts:patient_home",
@@ -32,30 +33,6 @@ ROLE_HOMES = {
     Role.PEER: "accounts:peer_home",
     Role.ADMIN: "accounts:admin_home",
 }
-
-
-def role_required(*roles: str):
-    """Logged in (else the login page) and one of `roles` (else 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if request.user.role not in roles:
-                raise PermissionDenied("This page is not for your role.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def home_view(request: HttpRequest) -> HttpResponse:
@@ -113,6 +90,7 @@ def patient_detail_view(request: HttpRequest, patient_id: int) -> HttpResponse:
             "profile": profile,
             "patient": profile.user,
             "show_contact": permissions.can_see_patient_contact_details(request.user, profile),
+            "sections": patient_page.sections_for(request, profile),
         },
     )
 
@@ -135,7 +113,7 @@ def patient_invitation_create_view(request: HttpRequest) -> HttpResponse:
                 invited_by=request.user, role=Role.PATIENT, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -159,7 +137,7 @@ def staff_invitation_create_view(request: HttpRequest) -> HttpResponse:
         try:
             invitation = services.invitation_create(invited_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_form_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("accounts:invitation_list")
@@ -277,7 +255,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
                 user=request.user, name=form.cleaned_data["name"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_form_errors(form, exc)
         form = ApiTokenForm() if new_key else form
     return render(
         request,

@@ -24,6 +24,21 @@ urlpatterns = [
         core_api.NotificationReadApi.as_view(),
         name="notification_read",
     ),
+    path("flags/", safety_api.FlagListApi.as_view(), name="flag_list"),
+    path("flags/<int:flag_id>/", safety_api.FlagDetailApi.as_view(), name="flag_detail"),
+    path(
+        "flags/<int:flag_id>/acknowledge/",
+        safety_api.FlagAcknowledgeApi.as_view(),
+        name="flag_acknowledge",
+    ),
+    path("flags/<int:flag_id>/notes/", safety_api.FlagNoteApi.as_view(), name="flag_note"),
+    path("flags/<int:flag_id>/resolve/", safety_api.FlagResolveApi.as_view(), name="flag_resolve"),
+    path(
+        "flags/<int:flag_id>/hand-over/",
+        safety_api.FlagHandOverApi.as_view(),
+        name="flag_hand_over",
+    ),
+    path("safety-plan/", safety_api.SafetyPlanApi.as_view(), name="safety_plan"),
     path(
         "crisis-resources/",
         safety_api.CrisisResourceListApi.as_view(),

@@ -179,7 +179,7 @@ if REDIS_URL:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 else:
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
     for sub in ("queue", "processed", "results", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.heartbeat_task",
         "schedule": CELERY_HEARTBEAT_SECONDS,
         "options": {"expires": CELERY_HEARTBEAT_SECONDS},
+    },
+    "safety-flag-escalation-sweep": {
+        "task": "safety.tasks.flag_escalation_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0, "queue": "escalation"},
     },
     "core-notification-delivery-sweep": {
         "task": "core.tasks.notification_delivery_sweep_task",
@@ -373,6 +378,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+# --- Safety flags -----------------------------------------------------------------------------
+# Minutes a clinician has to acknowledge a flag, by severity, before it re-escalates (named
+# clinician → backup → on call). Defaults follow NHS crisis-response standards.
+SAFETY_ACK_DEADLINE_MINUTES = {
+    "critical": env.int("SAFETY_ACK_MINUTES_CRITICAL", default=60),
+    "high": env.int("SAFETY_ACK_MINUTES_HIGH", default=4 * 60),
+    "medium": env.int("SAFETY_ACK_MINUTES_MEDIUM", default=24 * 60),
+    "low": env.int("SAFETY_ACK_MINUTES_LOW", default=72 * 60),
 }
 
 # --- Crisis resources ----------------------------------------------------------------------------

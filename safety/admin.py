@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from safety.models import CrisisResource
+from safety.models import CrisisResource, OnCall
 from safety.services import crisis_resources_changed
 
 
@@ -20,3 +20,11 @@ class CrisisResourceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         crisis_resources_changed()
+
+
+@admin.register(OnCall)
+class OnCallAdmin(admin.ModelAdmin):
+    """Who is on call. Flag contents are not in the admin: they are for clinicians."""
+
+    list_display = ["user", "since"]
+    autocomplete_fields = ["user"]

@@ -10,3 +10,9 @@ class SafetyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "safety"
     verbose_name = "Safety"
+
+    def ready(self) -> None:
+        from accounts import patient_page
+        from safety.patient_page import safety_section
+
+        patient_page.register(safety_section)

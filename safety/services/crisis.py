@@ -1,4 +1,4 @@
-"""Writes of safety."""
+"""Crisis resources: the cache the crisis page reads."""
 
 from __future__ import annotations
 
