@@ -176,7 +176,7 @@ def test_without_urls_it_runs_on_sqlite_and_the_file_broker_in_the_var_dir(tmp_p
     assert values["name"] == str(var / "exhale.sqlite3")
     assert values["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert values["cache_location"] == str(var / "cache")
-    assert values["broker"] == "filesystem://"
+    assert values["broker"].startswith("filesystem://")
     assert values["results"] == f"file://{var / 'celery' / 'results'}"
     assert (var / "celery" / "queue").is_dir()
 
