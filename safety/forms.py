@@ -15,6 +15,8 @@ class FlagNoteForm(forms.Form):
         label="Note",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_NOTE_LENGTH,
+        # Optional here: recording contact needs no words; the service asks for a note otherwise.
+        required=False,
         help_text="Stored encrypted. Visible to the clinicians who handle this flag.",
     )
     contact_made = forms.BooleanField(

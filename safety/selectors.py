@@ -149,7 +149,7 @@ def safety_overview() -> dict:
         ],
         "overdue_now": active.filter(status=Flag.Status.OPEN, ack_deadline__lte=now).count(),
         "breaches_30_days": FlagEvent.objects.filter(
-            kind=FlagEvent.Kind.ESCALATED, at__gte=since
+            kind=FlagEvent.Kind.ESCALATED, at__gte=since, detail__missed_deadline=True
         ).count(),
         "raised_30_days": Flag.objects.filter(created_at__gte=since).count(),
         "median_ack_minutes": round(statistics.median(ack_times) / 60, 1) if ack_times else None,

@@ -2,7 +2,8 @@
 
 `safety` cannot import the apps above it, so they contribute: an app registers a provider in its
 AppConfig.ready() — `timeline.register(provider)` — and a provider returns entries about one
-patient since a time. safety contributes its own (earlier flags).
+patient since a time (check-ins, posts, messages). Earlier flags are shown separately on the flag
+page.
 """
 
 from __future__ import annotations

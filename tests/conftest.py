@@ -25,6 +25,22 @@ def _isolated_cache():
 
 
 @pytest.fixture
+def worker(tmp_path):
+    """A real Celery worker process on every queue, against the test database; yields its log.
+    Tests using it need `django_db(transaction=True)` so the worker sees committed rows."""
+    from config.celery import app as celery_app
+    from tests import worker as celery_processes
+
+    celery_app.control.purge()  # stale messages from earlier tests would only slow it down
+    log = tmp_path / "worker.log"
+    process = celery_processes.start(celery_processes.WORKER_ARGS, {}, log)
+    try:
+        yield log
+    finally:
+        celery_processes.stop(process)
+
+
+@pytest.fixture
 def patient(db):
     return factories.PatientFactory()
 

@@ -209,7 +209,9 @@ def flag_raise(
     else:
         # Nobody named to tell: go straight to whoever is on call.
         logger.warning("flag %s raised for a patient without an active clinician", flag.pk)
-        _escalate(flag, now, reason="The patient has no active named clinician.")
+        _escalate(
+            flag, now, reason="The patient has no active named clinician.", missed_deadline=False
+        )
     return flag
 
 
@@ -248,9 +250,12 @@ def _add_signal(flag: Flag, signal: dict, now: datetime) -> Flag:
         flag.ack_deadline = min(flag.ack_deadline, now + ack_window(flag.severity))
     reopened = more_severe and flag.status == Flag.Status.ACKNOWLEDGED
     if reopened:
-        # A worse signal after acknowledgement needs someone to look again, by a new deadline.
+        # A worse signal after acknowledgement needs someone to look again, by a new deadline;
+        # the earlier acknowledgement stays in the flag's events.
         flag.status = Flag.Status.OPEN
         flag.ack_deadline = now + ack_window(flag.severity)
+        flag.acknowledged_at = None
+        flag.acknowledged_by = None
     flag.save()
     audit_record(
         actor=signal["raised_by"],
@@ -276,8 +281,11 @@ def _current_recipients(flag: Flag) -> list[User]:
     return [user for user in recipients.values() if _active_clinician(user)]
 
 
-def _escalate(flag: Flag, now: datetime, *, reason: str) -> None:
-    """Move an unacknowledged flag one step up: backup clinician, then everyone on call."""
+def _escalate(flag: Flag, now: datetime, *, reason: str, missed_deadline: bool) -> None:
+    """Move an unacknowledged flag one step up: backup clinician, then everyone on call.
+
+    `missed_deadline` is False when a flag starts one step up because nobody is named (that is
+    not a breach of a deadline, and the safety overview must not count it as one)."""
     from_level = flag.escalation_level
     profile = _care_team(flag.patient)
     recipients: list[User] = []
@@ -303,6 +311,7 @@ def _escalate(flag: Flag, now: datetime, *, reason: str) -> None:
             "from_level": from_level,
             "to_level": level,
             "recipient_ids": [user.pk for user in recipients],
+            "missed_deadline": missed_deadline,
         },
     )
     audit_record(
@@ -333,7 +342,7 @@ def flag_escalation_sweep(*, now: datetime | None = None, batch_size: int = 100)
             .order_by("ack_deadline")[:batch_size]
         )
         for flag in overdue:
-            _escalate(flag, now, reason="Not acknowledged in time.")
+            _escalate(flag, now, reason="Not acknowledged in time.", missed_deadline=True)
     return len(overdue)
 
 

@@ -23,3 +23,19 @@ def uk_crisis_resources(db):
 
     uk_crisis_resources_migration.forwards(apps, None)
     return list(CrisisResource.objects.order_by("order", "id"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories hash a password per user, and these tests make many users; a fast hasher keeps
+    them quick. Nothing here depends on the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def team(db):
+    """A patient (with a name and email no page or email may leak) and their care team: named
+    clinician, backup clinician and peer support specialist."""
+    from tests.safety.factories import make_team
+
+    return make_team()

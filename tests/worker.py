@@ -1,0 +1,70 @@
+"""Real Celery processes for tests: a worker (and beat) started against the test database, on
+the configured broker — Redis when REDIS_URL is set, the file-system transport otherwise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+CELERY = str(Path(sys.executable).with_name("celery"))
+WORKER_ARGS = [
+    "worker",
+    "--pool=solo",
+    "--loglevel=INFO",
+    "--without-mingle",
+    "--without-gossip",
+    "-Q",
+    "escalation,default,reminders",
+]
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+def start(args: list[str], extra_env: dict[str, str], log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), **extra_env}
+    return subprocess.Popen(
+        [CELERY, "-A", "config", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, logs: list[Path]) -> None:
+    """Poll until `predicate()` holds; on timeout fail with the processes' output."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    output = "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in logs)
+    pytest.fail(f"condition not met within {timeout}s; process output:\n{output}")
