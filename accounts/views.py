@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import patient_page, permissions, selectors, services
+from accounts import permissions, sections, selectors, services
 from accounts.decorators import role_required
 from accounts.forms import (
     ApiTokenForm,
@@ -44,7 +44,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PATIENT)
 def patient_home_view(request: HttpRequest) -> HttpResponse:
     profile = selectors.patient_profile_own(user=request.user)
-    return render(request, "accounts/patient_home.html", {"profile": profile})
+    return render(
+        request,
+        "accounts/patient_home.html",
+        {"profile": profile, "sections": sections.patient_home.render(request, profile)},
+    )
 
 
 @role_required(Role.CLINICIAN)
@@ -90,7 +94,7 @@ def patient_detail_view(request: HttpRequest, patient_id: int) -> HttpResponse:
             "profile": profile,
             "patient": profile.user,
             "show_contact": permissions.can_see_patient_contact_details(request.user, profile),
-            "sections": patient_page.sections_for(request, profile),
+            "sections": sections.staff_patient_page.render(request, profile),
         },
     )
 

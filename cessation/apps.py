@@ -7,3 +7,10 @@ class CessationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cessation"
     verbose_name = "Quit tracking"
+
+    def ready(self) -> None:
+        from accounts import sections as account_sections
+        from cessation import sections
+
+        account_sections.patient_home.register(sections.patient_home_section)
+        account_sections.staff_patient_page.register(sections.staff_patient_section)

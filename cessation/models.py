@@ -1,1 +1,307 @@
-"""Models of cessation. None yet: the issue that builds this app adds them."""
+"""Quit tracking: the quit plan and its history, daily check-ins, cravings, CO readings,
+medications that matter when someone stops smoking, and the approved health-benefit content."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from core.fields import EncryptedTextField
+from core.models import TimeStampedModel
+
+
+class Product(models.TextChoices):
+    CIGARETTES = "cigarettes", "Cigarettes"
+    ROLLUPS = "rollups", "Roll-ups"
+    TOBACCO_GRAMS = "grams", "Loose tobacco (grams)"
+
+
+class Support(models.TextChoices):
+    PATCH = "patch", "Nicotine patch"
+    GUM = "gum", "Nicotine gum"
+    LOZENGE = "lozenge", "Lozenge"
+    INHALATOR = "inhalator", "Inhalator"
+    SPRAY = "spray", "Mouth or nasal spray"
+    VARENICLINE = "varenicline", "Varenicline"
+    CYTISINE = "cytisine", "Cytisine"
+    ECIGARETTE = "ecigarette", "E-cigarette (vape)"
+    NONE = "none", "Nothing"
+
+
+class Trigger(models.TextChoices):
+    WAKING = "waking", "When I wake up"
+    COFFEE = "coffee", "With tea or coffee"
+    MEALS = "meals", "After meals"
+    STRESS = "stress", "When stressed or upset"
+    BOREDOM = "boredom", "When bored"
+    ALCOHOL = "alcohol", "When drinking alcohol"
+    OTHERS_SMOKING = "others", "When others smoke"
+    BREAKS = "breaks", "On breaks"
+    SYMPTOMS = "symptoms", "When my symptoms are bad"
+    NIGHT = "night", "In the evening or at night"
+
+
+class TimeToFirst(models.TextChoices):
+    """Heaviness of Smoking Index item: how soon after waking the first cigarette is smoked."""
+
+    WITHIN_5 = "5", "Within 5 minutes"
+    WITHIN_30 = "30", "6 to 30 minutes"
+    WITHIN_60 = "60", "31 to 60 minutes"
+    AFTER_60 = "61", "After 60 minutes"
+
+
+class QuitPlan(TimeStampedModel):
+    """A patient's quit plan. One per patient; a changed quit date is kept in QuitDateChange."""
+
+    class MedicationReviewState(models.TextChoices):
+        """Which medication-review flag was last raised, so each change is flagged once."""
+
+        NONE = "none", "No review raised"
+        DATE_SET = "date_set", "Raised: quit date set"
+        STOPPED = "stopped", "Raised: stopped or cut right down"
+        SMOKING_AGAIN = "smoking_again", "Raised: smoking again"
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quit_plan",
+        primary_key=True,
+    )
+    quit_date = models.DateField()
+    product = models.CharField(max_length=16, choices=Product.choices, default=Product.CIGARETTES)
+    per_day = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(120)],
+        help_text="Cigarettes or roll-ups a day, or grams of tobacco a day, before quitting.",
+    )
+    pack_price = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        help_text="Price of a pack or pouch, in pounds.",
+    )
+    pack_size = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="Cigarettes in a pack, or grams in a pouch.",
+    )
+    time_to_first = models.CharField(
+        max_length=4, choices=TimeToFirst.choices, blank=True, default=""
+    )
+    # [{"kind": "patch", "dose": "21 mg"}, ...]
+    supports = models.JSONField(default=list, blank=True)
+    triggers = models.JSONField(default=list, blank=True)
+    triggers_other = EncryptedTextField(blank=True, default="")
+    reasons = EncryptedTextField(blank=True, default="")
+    medication_review_state = models.CharField(
+        max_length=16,
+        choices=MedicationReviewState.choices,
+        default=MedicationReviewState.NONE,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(per_day__gte=0, per_day__lte=120), name="plan_per_day_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pack_size__gte=1), name="plan_pack_size_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quit plan of user #{self.patient_id}"
+
+
+class QuitDateChange(models.Model):
+    """Every change of quit date, so the history of attempts survives an edit."""
+
+    plan = models.ForeignKey(QuitPlan, on_delete=models.CASCADE, related_name="date_changes")
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField()
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_date} → {self.new_date}"
+
+
+class CheckIn(TimeStampedModel):
+    """One day's check-in. One per patient and day (the patient's own calendar day)."""
+
+    class Sleep(models.TextChoices):
+        WELL = "well", "Well"
+        OK = "ok", "OK"
+        POORLY = "poorly", "Poorly"
+        HARDLY = "hardly", "Hardly at all"
+
+    class SafetyAnswer(models.TextChoices):
+        NO = "no", "No"
+        YES = "yes", "Yes"
+        NOT_SAY = "not_say", "I'd rather not say"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    day = models.DateField(help_text="The patient's local date this check-in is for.")
+    cigarettes = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(200)], help_text="Smoked since the last check-in."
+    )
+    craving = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    mood = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    sleep = models.CharField(max_length=8, choices=Sleep.choices)
+    supports_used = models.JSONField(default=list, blank=True)
+    harm_thoughts = models.CharField(max_length=8, choices=SafetyAnswer.choices)
+    note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="checkin_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(craving__lte=10, mood__lte=10), name="checkin_scales"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-day"], name="checkin_patient_day")]
+
+    def __str__(self) -> str:
+        return f"Check-in of user #{self.patient_id} for {self.day}"
+
+
+class Craving(models.Model):
+    """A craving logged in the moment, with its context."""
+
+    class Where(models.TextChoices):
+        HOME = "home", "At home"
+        OUT = "out", "Out and about"
+        WORK = "work", "At work or college"
+        WARD = "ward", "At a clinic or ward"
+        TRANSPORT = "transport", "Travelling"
+        OTHER = "other", "Somewhere else"
+
+    class WithWhom(models.TextChoices):
+        ALONE = "alone", "On my own"
+        FAMILY = "family", "With family"
+        FRIENDS = "friends", "With friends"
+        SMOKERS = "smokers", "With people who smoke"
+        OTHER = "other", "With other people"
+
+    class Doing(models.TextChoices):
+        RELAXING = "relaxing", "Relaxing"
+        EATING = "eating", "Eating or drinking"
+        WORKING = "working", "Working or busy"
+        BORED = "bored", "Nothing much, bored"
+        STRESSED = "stressed", "Something stressful"
+        SOCIAL = "social", "Socialising"
+        OTHER = "other", "Something else"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cravings"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    intensity = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    where = models.CharField(max_length=16, choices=Where.choices, blank=True)
+    with_whom = models.CharField(max_length=16, choices=WithWhom.choices, blank=True)
+    doing = models.CharField(max_length=16, choices=Doing.choices, blank=True)
+    mood = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(10)], null=True, blank=True
+    )
+    smoked = models.BooleanField(default=False, help_text="Whether they smoked after all.")
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(intensity__lte=10), name="craving_intensity_scale"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-at"], name="craving_patient_at")]
+
+    def __str__(self) -> str:
+        return f"Craving of user #{self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class COReading(models.Model):
+    """Expired carbon monoxide in ppm. Under 10 ppm supports abstinence (Russell Standard)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_readings"
+    )
+    taken_on = models.DateField()
+    ppm = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    self_reported = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["patient", "-taken_on"], name="co_patient_taken")]
+
+    def __str__(self) -> str:
+        return f"CO {self.ppm} ppm for user #{self.patient_id} on {self.taken_on}"
+
+
+class Medication(TimeStampedModel):
+    """A medication that matters when someone stops smoking (CYP1A2: clozapine, olanzapine…)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="medications"
+    )
+    name = models.CharField(max_length=60)
+    dose = models.CharField(max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    stopped_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["patient", "stopped_on"], name="medication_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.name} for user #{self.patient_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.stopped_on is None
+
+    @property
+    def needs_review_on_quitting(self) -> bool:
+        return self.name.strip().lower() in {
+            name.lower() for name in settings.CESSATION_REVIEW_MEDICATIONS
+        }
+
+
+class HealthBenefit(models.Model):
+    """One step of the health-improvement timeline, with its source. Shown to patients only
+    with the name of the clinician who approved the current text and when."""
+
+    after_minutes = models.PositiveIntegerField(help_text="Time after the last cigarette.")
+    when_label = models.CharField(max_length=40, help_text="e.g. '20 minutes', '2 to 12 weeks'.")
+    text = models.CharField(max_length=300)
+    source = models.CharField(max_length=200)
+    source_url = models.URLField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["after_minutes", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.when_label

@@ -390,6 +390,15 @@ SAFETY_ACK_DEADLINE_MINUTES = {
     "low": env.int("SAFETY_ACK_MINUTES_LOW", default=72 * 60),
 }
 
+# --- Quit tracking --------------------------------------------------------------------------------
+# Medications whose blood levels change when someone stops or restarts smoking (tobacco smoke
+# induces CYP1A2): recording one raises a medication-review flag around the quit date.
+CESSATION_REVIEW_MEDICATIONS = env.list(
+    "CESSATION_REVIEW_MEDICATIONS", default=["clozapine", "olanzapine"]
+)
+# How many missed days a patient may still check in for.
+CESSATION_BACKFILL_DAYS = env.int("CESSATION_BACKFILL_DAYS", default=3)
+
 # --- Crisis resources ----------------------------------------------------------------------------
 # Used when the database is unreachable, and as the first content of a new deployment; admins
 # edit the live list in the admin (safety.CrisisResource).

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("safety.urls")),
     path("", include("accounts.urls")),
     path("", include("core.urls")),
+    path("", include("cessation.urls_patient")),
+    path("", include("cessation.urls_staff")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((("config.api_urls"), "api"), namespace="api")),

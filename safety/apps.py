@@ -12,7 +12,7 @@ class SafetyConfig(AppConfig):
     verbose_name = "Safety"
 
     def ready(self) -> None:
-        from accounts import patient_page
+        from accounts import sections
         from safety.patient_page import safety_section
 
-        patient_page.register(safety_section)
+        sections.staff_patient_page.register(safety_section)

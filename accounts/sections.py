@@ -1,0 +1,45 @@
+"""Pages of accounts that the apps above it add sections to.
+
+accounts cannot import those apps (DESIGN.md layering), so each registers a provider in its
+AppConfig.ready():
+
+- `staff_patient_page`: the care team's page about one patient. A provider gets the request and
+  the patient's profile (access already checked and the read audited).
+- `patient_home`: the patient's own home page. A provider gets the request and the patient's
+  profile (or None).
+
+A provider returns HTML rendered from its own (autoescaped) template, or "" to add nothing.
+Sections appear in the order the apps are installed (lowest layer first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+Provider = Callable[[HttpRequest, Any], str]
+
+
+class SectionRegistry:
+    def __init__(self) -> None:
+        self._providers: list[Provider] = []
+
+    def register(self, provider: Provider) -> Provider:
+        if provider not in self._providers:
+            self._providers.append(provider)
+        return provider
+
+    def render(self, request: HttpRequest, subject: Any) -> list[SafeString]:
+        # Providers return HTML rendered from their own templates (autoescaped there).
+        return [
+            mark_safe(html)  # noqa: S308
+            for provider in self._providers
+            if (html := provider(request, subject))
+        ]
+
+
+staff_patient_page = SectionRegistry()
+patient_home = SectionRegistry()

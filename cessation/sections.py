@@ -1,0 +1,36 @@
+"""cessation's sections of pages that accounts owns (see accounts/sections.py): the "today"
+card on the patient's home, and quit tracking on the care team's page about a patient."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from accounts.models import PatientProfile, Role
+from cessation import selectors
+
+
+def patient_home_section(request: HttpRequest, profile: PatientProfile | None) -> str:
+    """Today's check-in, days since quitting, money saved, the next milestone, craving help."""
+    dashboard = selectors.dashboard_for(patient=request.user)
+    return render_to_string(
+        "cessation/patient/_home_card.html", {"dashboard": dashboard}, request=request
+    )
+
+
+def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:
+    """Quit plan, check-in calendar, charts, CO readings and medications, for clinicians."""
+    if request.user.role != Role.CLINICIAN:
+        return ""
+    patient = profile.user
+    dashboard = selectors.dashboard_for(patient=patient)
+    return render_to_string(
+        "cessation/staff/_patient_section.html",
+        {
+            "patient": patient,
+            "dashboard": dashboard,
+            "calendar": selectors.checkin_calendar(patient=patient, today=dashboard.today),
+            "medications": selectors.medications_for(patient=patient),
+        },
+        request=request,
+    )

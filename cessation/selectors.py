@@ -1,0 +1,241 @@
+"""Reads of quit tracking, each in a fixed number of queries whatever the length of history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from accounts.models import PatientProfile, Role, User
+from cessation import charts, permissions, progress
+from cessation.models import CheckIn, COReading, Craving, HealthBenefit, Medication, QuitPlan
+from cessation.services import patient_today, review_medications
+from core.services import audit_record
+
+CHART_DAYS = 28
+CALENDAR_WEEKS = 5
+
+
+def quit_plan_for(*, patient: User) -> QuitPlan | None:
+    return QuitPlan.objects.filter(patient=patient).first()
+
+
+def checkin_for_day(*, patient: User, day: date) -> CheckIn | None:
+    return CheckIn.objects.filter(patient=patient, day=day).first()
+
+
+def patient_for_staff(*, user: User, patient_id: int, request: HttpRequest | None = None) -> User:
+    """A patient of the clinician's caseload, with the read audited; anything else is a 404."""
+    patient = User.objects.filter(pk=patient_id, role=Role.PATIENT).first()
+    if patient is None or not permissions.is_care_team_clinician(user, patient):
+        raise Http404("No such patient in your care team.")
+    audit_record(
+        actor=user,
+        action="patient.viewed",
+        subject=patient,
+        request=request,
+        detail={"purpose": "quit_tracking"},
+    )
+    return patient
+
+
+def baseline_of(plan: QuitPlan) -> progress.Baseline:
+    return progress.Baseline(
+        quit_date=plan.quit_date,
+        product=plan.product,
+        per_day=plan.per_day,
+        pack_price=plan.pack_price,
+        pack_size=plan.pack_size,
+    )
+
+
+def _zone(patient: User) -> ZoneInfo:
+    zone = PatientProfile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+    return ZoneInfo(zone or "Europe/London")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the progress page (and the home card) shows about one patient."""
+
+    plan: QuitPlan | None
+    today: date
+    progress: progress.Progress | None
+    smoking_chart: charts.Chart
+    mood_chart: charts.Chart
+    summary: str
+    timeline: list[dict]
+    timeline_approval: dict | None
+    checked_in_today: bool
+    hsi: tuple[int, str] | None
+    co_readings: list[COReading]
+    review_medications: list[Medication]
+
+
+def dashboard_for(*, patient: User, today: date | None = None) -> Dashboard:
+    """The quit plan, progress arithmetic, 4-week charts and the health timeline. Seven queries,
+    however many weeks of check-ins there are: sums are done by the database, charts read only
+    the last four weeks."""
+    today = today or patient_today(patient)
+    plan = quit_plan_for(patient=patient)
+    co_readings = list(COReading.objects.filter(patient=patient).order_by("-taken_on", "-id")[:20])
+    result = None
+    if plan is not None:
+        # Two sums instead of every check-in: what the Russell Standard and the savings need.
+        grace_from = plan.quit_date + timedelta(days=progress.GRACE_DAYS)
+        since = CheckIn.objects.filter(patient=patient, day__gte=plan.quit_date, day__lte=today)
+        totals = since.aggregate(all=Sum("cigarettes"))
+        after_grace = since.filter(day__gte=grace_from).aggregate(n=Sum("cigarettes"))["n"] or 0
+        smoked_days = since.filter(cigarettes__gt=0).count()
+        smoked = [(plan.quit_date, (totals["all"] or 0) - after_grace)]
+        if after_grace:
+            smoked.append((grace_from, after_grace))
+        result = progress.compute_progress(
+            baseline=baseline_of(plan),
+            today=today,
+            smoked=smoked,
+            co_readings=[progress.CORead(r.taken_on, r.ppm) for r in co_readings],
+        )
+        result = _with_smoking_days(result, smoked_days)
+    start = today - timedelta(days=CHART_DAYS - 1)
+    rows = list(
+        CheckIn.objects.filter(patient=patient, day__gte=start, day__lte=today).values_list(
+            "day", "cigarettes", "craving", "mood"
+        )
+    )
+    zone = _zone(patient)
+    cravings = list(
+        Craving.objects.filter(
+            patient=patient, at__gte=datetime.combine(start, time.min, tzinfo=zone)
+        )
+        .annotate(day=TruncDate("at", tzinfo=zone))
+        .values("day")
+        .annotate(strongest=Max("intensity"))
+        .values_list("day", "strongest")
+    )
+    points = progress.daily_series(today=today, days=CHART_DAYS, checkins=rows, cravings=cravings)
+    summary = progress.series_summary(points)
+    days = [p.day for p in points]
+    smoking_chart = charts.daily_chart(
+        title="Cigarettes each day, with your strongest craving",
+        summary=summary,
+        days=days,
+        bars=[p.cigarettes for p in points],
+        line=[p.craving for p in points],
+        bar_label="Cigarettes",
+        line_label="Strongest craving (0 to 10)",
+    )
+    mood_chart = charts.daily_chart(
+        title="Mood beside smoking",
+        summary=_mood_summary(points),
+        days=days,
+        bars=[p.cigarettes for p in points],
+        line=[p.mood for p in points],
+        bar_label="Cigarettes",
+        line_label="Mood (0 to 10)",
+    )
+    timeline, approval = _health_timeline(plan, zone)
+    hsi = (
+        progress.heaviness_of_smoking_index(
+            time_to_first=plan.time_to_first,
+            cigarettes_per_day=baseline_of(plan).cigarettes_per_day,
+        )
+        if plan is not None
+        else None
+    )
+    return Dashboard(
+        plan=plan,
+        today=today,
+        progress=result,
+        smoking_chart=smoking_chart,
+        mood_chart=mood_chart,
+        summary=summary,
+        timeline=timeline,
+        timeline_approval=approval,
+        checked_in_today=any(day == today for day, *_ in rows),
+        hsi=hsi,
+        co_readings=co_readings,
+        review_medications=review_medications(patient),
+    )
+
+
+def _with_smoking_days(result: progress.Progress, smoked_days: int) -> progress.Progress:
+    from dataclasses import replace
+
+    return replace(result, days_with_smoking=smoked_days)
+
+
+def _mood_summary(points: list[progress.DayPoint]) -> str:
+    pairs = [(p.mood, p.cigarettes) for p in points if p.mood is not None]
+    if not pairs:
+        return "No moods recorded in the last four weeks."
+    smoke_free = [m for m, c in pairs if not c]
+    smoking = [m for m, c in pairs if c]
+    text = f"Your mood averaged {sum(m for m, _ in pairs) / len(pairs):.0f} out of 10"
+    if smoke_free and smoking:
+        text += (
+            f": {sum(smoke_free) / len(smoke_free):.0f} on smoke-free days and "
+            f"{sum(smoking) / len(smoking):.0f} on days you smoked"
+        )
+    return text + "."
+
+
+def _health_timeline(plan: QuitPlan | None, zone: ZoneInfo) -> tuple[list[dict], dict | None]:
+    benefits = list(HealthBenefit.objects.select_related("approved_by"))
+    approved = [b for b in benefits if b.approved_by_id and b.approved_at]
+    approval = None
+    if benefits and len(approved) == len(benefits):
+        latest = max(approved, key=lambda b: b.approved_at)
+        approval = {"by": latest.approved_by.full_name, "on": latest.approved_at}
+    quit_at = (
+        datetime.combine(plan.quit_date, time.min, tzinfo=zone) if plan is not None else None
+    )
+    steps = progress.health_timeline(
+        quit_at=quit_at or timezone.now(),
+        now=timezone.now() if quit_at else timezone.now() - timedelta(days=1),
+        steps=[(b.after_minutes, b.when_label, b.text) for b in benefits],
+    )
+    return [
+        {"step": step, "source": b.source, "source_url": b.source_url}
+        for step, b in zip(steps, benefits, strict=True)
+    ], approval
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    checkin: CheckIn | None
+    in_future: bool
+
+
+def checkin_calendar(*, patient: User, today: date, weeks: int = CALENDAR_WEEKS) -> list[list]:
+    """Weeks (Monday first) of the last `weeks` weeks with each day's check-in, gaps visible."""
+    last_sunday = today + timedelta(days=6 - today.weekday())
+    first = last_sunday - timedelta(days=7 * weeks - 1)
+    by_day = {
+        c.day: c for c in CheckIn.objects.filter(patient=patient, day__gte=first, day__lte=today)
+    }
+    days = [first + timedelta(days=n) for n in range(7 * weeks)]
+    cells = [CalendarDay(day, by_day.get(day), day > today) for day in days]
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def recent_cravings(*, patient: User, limit: int = 10) -> list[Craving]:
+    return list(Craving.objects.filter(patient=patient).order_by("-at")[:limit])
+
+
+def medications_for(*, patient: User) -> list[Medication]:
+    return list(Medication.objects.filter(patient=patient).order_by("stopped_on", "name"))
+
+
+def checkins_for(*, patient: User, since: date | None = None) -> Any:
+    checkins = CheckIn.objects.filter(patient=patient)
+    if since is not None:
+        checkins = checkins.filter(day__gte=since)
+    return checkins.order_by("-day")
