@@ -15,6 +15,7 @@ HEIGHT = 140
 PAD_LEFT = 28
 PAD_BOTTOM = 22
 PAD_TOP = 8
+LABEL_HALF_WIDTH = 17  # half of "30 Nov" at the 10 px the stylesheet sets
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def daily_chart(
         if v is not None
     ]
     ticks = tuple((round(baseline_y - plot_h * t / top, 1), t) for t in sorted({0, top // 2, top}))
+    # A label is centred under its day; the last one is kept inside the picture's right edge.
     labels = tuple(
-        (round(PAD_LEFT + i * slot + slot / 2, 1), f"{day:%-d %b}")
+        (min(round(PAD_LEFT + i * slot + slot / 2, 1), WIDTH - LABEL_HALF_WIDTH), f"{day:%-d %b}")
         for i, day in enumerate(days)
         if i % 7 == 0 or i == len(days) - 1
     )

@@ -3,6 +3,8 @@ medications that matter when someone stops smoking, and the approved health-bene
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -250,6 +252,25 @@ class COReading(models.Model):
         return f"CO {self.ppm} ppm for user #{self.patient_id} on {self.taken_on}"
 
 
+# UK brand names of the medications whose levels change with smoking, so that "Clozaril 100mg"
+# or "zyprexa" is recognised as well as the generic name.
+REVIEW_MEDICATION_BRANDS = {
+    "clozapine": ("clozaril", "denzapine", "zaponex"),
+    "olanzapine": ("zyprexa", "zalasta", "arkolamyl", "olazax"),
+}
+
+
+def needs_review_on_quitting(name: str) -> bool:
+    """Whether a medication, as written by a patient or clinician (generic or brand, any case,
+    with or without its dose), is one whose blood levels change when smoking stops or starts."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    for generic in settings.CESSATION_REVIEW_MEDICATIONS:
+        generic = generic.strip().lower()
+        if generic in words or words & set(REVIEW_MEDICATION_BRANDS.get(generic, ())):
+            return True
+    return False
+
+
 class Medication(TimeStampedModel):
     """A medication that matters when someone stops smoking (CYP1A2: clozapine, olanzapine…)."""
 
@@ -276,9 +297,7 @@ class Medication(TimeStampedModel):
 
     @property
     def needs_review_on_quitting(self) -> bool:
-        return self.name.strip().lower() in {
-            name.lower() for name in settings.CESSATION_REVIEW_MEDICATIONS
-        }
+        return needs_review_on_quitting(self.name)
 
 
 class HealthBenefit(models.Model):

@@ -34,7 +34,7 @@ class Baseline:
     product: str  # "cigarettes" | "rollups" | "grams"
     per_day: Decimal
     pack_price: Decimal
-    pack_size: int
+    pack_size: int  # cigarettes in a pack; for roll-ups and loose tobacco, grams in a pouch
 
     @property
     def cigarettes_per_day(self) -> Decimal:
@@ -48,7 +48,7 @@ class Baseline:
         if self.pack_size <= 0:
             return Decimal(0)
         unit_cost = self.pack_price / Decimal(self.pack_size)
-        if self.product == "grams":  # the pack is a pouch of grams
+        if self.product in ("grams", "rollups"):  # a pouch of tobacco: the size is in grams
             return unit_cost * GRAMS_PER_ROLLUP
         return unit_cost
 
@@ -111,13 +111,16 @@ def _money(value: Decimal) -> Decimal:
 def milestone_label(days: int) -> str:
     if days == 1:
         return "1 day"
+    # Months and years first: 90, 365 and 730 are not whole weeks.
+    if days in (90, 182):
+        return {90: "3 months", 182: "6 months"}[days]
+    if days >= 365 and days % 365 == 0:
+        return "1 year" if days == 365 else f"{days // 365} years"
     if days < 14 or days % 7:
         return f"{days} days"
     if days < 90:
         return f"{days // 7} weeks"
-    if days < 365:
-        return {90: "3 months", 182: "6 months"}.get(days, f"{days} days")
-    return "1 year" if days == 365 else f"{days // 365} years"
+    return f"{days} days"
 
 
 def russell_status(
@@ -320,7 +323,8 @@ def series_summary(points: Sequence[DayPoint]) -> str:
     total = sum(p.cigarettes or 0 for p in recorded)
     smoking_days = sum(1 for p in recorded if p.cigarettes)
     parts = [
-        f"In the last {len(points)} days you checked in on {len(recorded)} days",
+        f"In the last {len(points)} days you checked in on {len(recorded)} "
+        f"day{'s' if len(recorded) != 1 else ''}",
         f"and smoked {total} cigarette{'s' if total != 1 else ''} on {smoking_days} of them"
         if total
         else "and smoked on none of them",

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Max, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest
@@ -57,7 +58,7 @@ def baseline_of(plan: QuitPlan) -> progress.Baseline:
 
 def _zone(patient: User) -> ZoneInfo:
     zone = PatientProfile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
-    return ZoneInfo(zone or "Europe/London")
+    return ZoneInfo(zone or settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,7 @@ def _health_timeline(plan: QuitPlan | None, zone: ZoneInfo) -> tuple[list[dict],
     if benefits and len(approved) == len(benefits):
         latest = max(approved, key=lambda b: b.approved_at)
         approval = {"by": latest.approved_by.full_name, "on": latest.approved_at}
-    quit_at = (
-        datetime.combine(plan.quit_date, time.min, tzinfo=zone) if plan is not None else None
-    )
+    quit_at = datetime.combine(plan.quit_date, time.min, tzinfo=zone) if plan is not None else None
     steps = progress.health_timeline(
         quit_at=quit_at or timezone.now(),
         now=timezone.now() if quit_at else timezone.now() - timedelta(days=1),

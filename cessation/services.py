@@ -141,7 +141,11 @@ def quit_plan_save(
         QuitDateChange.objects.create(
             plan=plan, old_date=old_date, new_date=quit_date, changed_by=by
         )
-        _medication_review(plan, state=State.DATE_SET, reason=_date_set_reason(quit_date))
+        # A moved date is news even while a review is already pending: the levels check is
+        # timed from the quit date (an earlier date makes it urgent).
+        _medication_review(
+            plan, state=State.DATE_SET, reason=_date_set_reason(quit_date), force=True
+        )
     audit_record(
         actor=by,
         action="quit_plan.saved",

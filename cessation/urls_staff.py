@@ -1,5 +1,27 @@
 """The care team's quit-tracking pages (namespace "cessation_staff")."""
 
+from django.urls import path
+
+from cessation.views import staff
+
 app_name = "cessation_staff"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "patients/<int:patient_id>/co-readings/",
+        staff.co_reading_create_view,
+        name="co_reading_create",
+    ),
+    path(
+        "patients/<int:patient_id>/medications/",
+        staff.medication_create_view,
+        name="medication_create",
+    ),
+    path(
+        "patients/<int:patient_id>/medications/<int:medication_id>/stop/",
+        staff.medication_stop_view,
+        name="medication_stop",
+    ),
+    path("patients/<int:patient_id>/quit-plan/", staff.quit_plan_view, name="quit_plan"),
+    path("content/health-timeline/", staff.health_content_view, name="health_content"),
+]

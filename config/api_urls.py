@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import api as accounts_api
+from cessation import api as cessation_api
 from core.api import views as core_api
 from safety import api as safety_api
 
@@ -43,5 +44,24 @@ urlpatterns = [
         "crisis-resources/",
         safety_api.CrisisResourceListApi.as_view(),
         name="crisis_resource_list",
+    ),
+    path("quit-plan/", cessation_api.QuitPlanApi.as_view(), name="quit_plan"),
+    path("check-ins/", cessation_api.CheckInListCreateApi.as_view(), name="checkin_list"),
+    path("cravings/", cessation_api.CravingListCreateApi.as_view(), name="craving_list"),
+    path("progress/", cessation_api.ProgressApi.as_view(), name="progress"),
+    path(
+        "patients/<int:patient_id>/check-ins/",
+        cessation_api.PatientCheckInListApi.as_view(),
+        name="patient_checkin_list",
+    ),
+    path(
+        "patients/<int:patient_id>/progress/",
+        cessation_api.PatientProgressApi.as_view(),
+        name="patient_progress",
+    ),
+    path(
+        "patients/<int:patient_id>/co-readings/",
+        cessation_api.PatientCOReadingListCreateApi.as_view(),
+        name="patient_co_reading_list",
     ),
 ]

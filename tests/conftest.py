@@ -10,6 +10,22 @@ from django.core.management import call_command
 from tests import factories
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (a live server, a real worker) empty the database when they end;
+    serialized rollback puts back what the migrations seeded (crisis resources, the health
+    timeline), so later tests see a database like a new deployment's."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+            "transactional_db",
+            "live_server",
+        } & set(getattr(item, "fixturenames", ()))
+        if transactional:
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+            )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static():
     """Tests run with DEBUG off, as production does: fingerprinted, compressed static files."""
