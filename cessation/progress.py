@@ -225,8 +225,11 @@ def compute_progress(
     russell = russell_status(quit_date=baseline.quit_date, today=today, smoked=smoked)
     window = co_window(quit_date=baseline.quit_date, today=today, readings=co_readings)
     milestone, fraction = next_milestone(days_quit) if started else (Milestone(1, "1 day"), 0.0)
+    # "Smoke-free" in the Russell Standard's sense: any slips in the first two weeks, no more than
+    # 5 cigarettes since. Someone past that allowance gets no day badges: they would not be true.
+    smoke_free = started and russell.state != "off_track"
     badges = [
-        f"{milestone_label(d)} smoke-free" for d in DAY_MILESTONES if started and days_quit >= d
+        f"{milestone_label(d)} smoke-free" for d in DAY_MILESTONES if smoke_free and days_quit >= d
     ]
     badges += [f"£{m} saved" for m in MONEY_MILESTONES if money >= m]
     if window.verified:

@@ -785,3 +785,14 @@ def test_summary_counts_logged_cravings_on_days_without_a_check_in():
     assert "checked in on 1 day " in summary
     assert "Cravings averaged 5 out of 10" in summary
     assert "mood averaged 7 out of 10" in summary
+
+
+def test_no_day_badges_once_past_the_russell_allowance_but_money_badges_stay():
+    """A day badge says "smoke-free": after more than 5 cigarettes since week two it would not be
+    true. Money saved is still real."""
+    on_track = progress_on(30, smoked=[(day(20), 5)])
+    off_track = progress_on(30, smoked=[(day(20), 6)])
+
+    assert "4 weeks smoke-free" in on_track.badges
+    assert not [badge for badge in off_track.badges if "smoke-free" in badge]
+    assert "£100 saved" in off_track.badges
