@@ -211,6 +211,7 @@ class CalendarDay:
     day: date
     checkin: CheckIn | None
     in_future: bool
+    before_start: bool = False  # before the patient joined Exhale: not a missed check-in
 
 
 def checkin_calendar(*, patient: User, today: date, weeks: int = CALENDAR_WEEKS) -> list[list]:
@@ -221,7 +222,9 @@ def checkin_calendar(*, patient: User, today: date, weeks: int = CALENDAR_WEEKS)
         c.day: c for c in CheckIn.objects.filter(patient=patient, day__gte=first, day__lte=today)
     }
     days = [first + timedelta(days=n) for n in range(7 * weeks)]
-    cells = [CalendarDay(day, by_day.get(day), day > today) for day in days]
+    # The deployment's zone is close enough for "joined on" (and costs no query).
+    joined = timezone.localdate(patient.date_joined)
+    cells = [CalendarDay(day, by_day.get(day), day > today, day < joined) for day in days]
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
 

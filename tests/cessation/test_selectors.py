@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cessation import progress, selectors, services
 from cessation.models import CheckIn, HealthBenefit
@@ -386,3 +387,17 @@ def test_the_calendar_is_one_query(patient):
         selectors.checkin_calendar(patient=patient, today=TODAY)
 
     assert len(queries.captured_queries) == 1
+
+
+def test_the_calendar_does_not_count_days_before_the_patient_joined_as_missed(patient):
+    today = services.patient_today(patient)
+    patient.date_joined = timezone.now() - timedelta(days=3)
+    patient.save(update_fields=["date_joined"])
+
+    cells = [
+        cell for week in selectors.checkin_calendar(patient=patient, today=today) for cell in week
+    ]
+
+    joined = today - timedelta(days=3)
+    assert all(cell.before_start for cell in cells if cell.day < joined)
+    assert not any(cell.before_start for cell in cells if cell.day >= joined)

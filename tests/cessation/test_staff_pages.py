@@ -53,7 +53,11 @@ def benefits(db):
 def team(db):
     clinician, backup, peer = ClinicianFactory(), ClinicianFactory(), PeerFactory()
     patient = PatientFactory(
-        profile=clinician, profile__backup_clinician=backup, profile__peer_specialist=peer
+        profile=clinician,
+        profile__backup_clinician=backup,
+        profile__peer_specialist=peer,
+        # Joined before the 5 weeks the calendar shows: every earlier day counts.
+        date_joined=timezone.now() - timedelta(days=60),
     )
     return {"patient": patient, "clinician": clinician, "backup": backup, "peer": peer}
 
@@ -655,3 +659,14 @@ def test_check_ins_and_cravings_appear_on_the_flag_timeline(client, team):
     assert "Craving logged:" in html
     assert "strength 8/10, at home, on my own" in html
     assert "9 cigarettes" not in html  # older than 30 days
+
+
+def test_days_before_a_new_patient_joined_are_not_shown_as_missed(client):
+    clinician = ClinicianFactory()
+    patient = PatientFactory(profile=clinician)  # joined just now
+    client.force_login(clinician)
+
+    html = _page(client, patient).content.decode()
+
+    assert "Not yet joined" in html
+    assert "calendar__day--missed" not in html
