@@ -3,6 +3,8 @@ SQLite and the file-system broker otherwise."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -10,20 +12,30 @@ from django.core.management import call_command
 from tests import factories
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests (a live server, a real worker) empty the database when they end;
-    serialized rollback puts back what the migrations seeded (crisis resources, the health
-    timeline), so later tests see a database like a new deployment's."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        transactional = (marker is not None and marker.kwargs.get("transaction")) or {
-            "transactional_db",
-            "live_server",
-        } & set(getattr(item, "fixturenames", ()))
-        if transactional:
-            item.add_marker(
-                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
-            )
+def seed_reference_data() -> None:
+    """What the data migrations put in a new deployment's database: the crisis resources and the
+    health timeline. Their forwards() functions add them only where missing."""
+    from django.apps import apps
+
+    for module in (
+        "safety.migrations.0002_uk_crisis_resources",
+        "cessation.migrations.0002_health_benefits",
+    ):
+        importlib.import_module(module).forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test (a live server, a real worker) starts from the database the previous
+    one emptied when it ended; seed what the migrations seed, as in a new deployment."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
 
 
 @pytest.fixture(scope="session", autouse=True)
