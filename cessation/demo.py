@@ -309,6 +309,9 @@ def seed(context: dict, stdout) -> None:
             made.append(patient.display_name)
     if HealthBenefit.objects.filter(approved_at__isnull=True).exists():
         services.health_benefits_approve(by=clinician)
+    # Every demo patient gets the default check-in schedule, so beat reminds them.
+    for patient in patients:
+        services.schedule_for(patient)
     stdout.write(
         "cessation: quit plans, check-ins and cravings "
         + (f"for {', '.join(made)}" if made else "already there")

@@ -324,3 +324,180 @@ class HealthBenefit(models.Model):
 
     def __str__(self) -> str:
         return self.when_label
+
+
+class CheckInSchedule(TimeStampedModel):
+    """When a patient is reminded to check in, in their own time zone.
+
+    `next_due_at` (UTC) is the next reminder; the beat tick finds due schedules with one indexed
+    query and claims them (`claimed_until`) so that several workers, or two beats, never remind
+    twice for one slot. `next_missed_check_at` is when the previous slot's check-in is looked
+    for and, if missing, recorded as missed.
+    """
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Once a week"
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkin_schedule",
+        primary_key=True,
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    # Local times "HH:MM", at least one. In the first weeks after discharge `early_times` (when
+    # set) are used instead: more prompts while support matters most.
+    times = models.JSONField(default=list)
+    early_times = models.JSONField(default=list, blank=True)
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For weekly schedules: 0 is Monday."
+    )
+    quiet_start = models.TimeField()
+    quiet_end = models.TimeField()
+    is_active = models.BooleanField(default=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    next_missed_check_at = models.DateTimeField(null=True, blank=True)
+    missed_in_row = models.PositiveSmallIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_due_at"],
+                condition=models.Q(is_active=True),
+                name="schedule_due",
+            ),
+            models.Index(
+                fields=["next_missed_check_at"],
+                condition=models.Q(is_active=True),
+                name="schedule_missed_check",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__isnull=True) | models.Q(weekday__lte=6),
+                name="schedule_weekday_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in schedule of user #{self.patient_id}"
+
+
+class CheckInReminder(models.Model):
+    """One reminder sent for one slot. Unique per slot and kind: a reminder goes once."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        SECOND = "second", "Gentle second reminder"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkin_reminders"
+    )
+    slot_at = models.DateTimeField()
+    day = models.DateField(help_text="The patient's local date the reminder is about.")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REMINDER)
+    created_at = models.DateTimeField(default=timezone.now)
+    notification = models.ForeignKey(
+        "core.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "slot_at", "kind"], name="reminder_once_per_slot"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-slot_at"], name="reminder_patient_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user #{self.patient_id} at {self.slot_at:%Y-%m-%d %H:%M}"
+
+
+class MissedCheckIn(models.Model):
+    """A scheduled day with no check-in, and how many in a row it made."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="missed_checkins"
+    )
+    day = models.DateField()
+    in_row = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="missed_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Missed check-in of user #{self.patient_id} on {self.day}"
+
+
+class OutreachTask(models.Model):
+    """A peer specialist is asked to reach out to someone who has stopped checking in."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+        PATIENT_RETURNED = "returned", "Closed: they checked in again"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outreach_tasks"
+    )
+    peer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outreach_queue"
+    )
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="open"),
+                name="outreach_one_open_per_patient",
+            ),
+        ]
+        indexes = [models.Index(fields=["peer", "status"], name="outreach_peer_status")]
+
+    def __str__(self) -> str:
+        return f"Outreach to user #{self.patient_id} ({self.status})"
+
+
+class FollowUpNotice(models.Model):
+    """A one-off notice tied to a date (the 4-week CO window opening), sent once."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=32)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind", "due_on"], name="followup_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user #{self.patient_id} on {self.due_on}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cessation.views import staff
+from cessation.views import outreach, staff
 
 app_name = "cessation_staff"
 
@@ -24,4 +24,10 @@ urlpatterns = [
     ),
     path("patients/<int:patient_id>/quit-plan/", staff.quit_plan_view, name="quit_plan"),
     path("content/health-timeline/", staff.health_content_view, name="health_content"),
+    path("peer/outreach/", outreach.outreach_queue_view, name="outreach_queue"),
+    path(
+        "peer/outreach/<int:task_id>/close/",
+        outreach.outreach_close_view,
+        name="outreach_close",
+    ),
 ]

@@ -231,6 +231,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0, "queue": "escalation"},
     },
+    "cessation-reminders-tick": {
+        "task": "cessation.tasks.checkin_reminders_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0, "queue": "reminders"},
+    },
+    "cessation-missed-checkins": {
+        "task": "cessation.tasks.missed_checkins_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0, "queue": "reminders"},
+    },
+    "cessation-schedules-ensure": {
+        "task": "cessation.tasks.schedules_ensure_task",
+        "schedule": 600.0,
+        "options": {"expires": 600.0, "queue": "reminders"},
+    },
+    "cessation-co-window-notices": {
+        "task": "cessation.tasks.co_window_notices_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0, "queue": "default"},
+    },
     "core-notification-delivery-sweep": {
         "task": "core.tasks.notification_delivery_sweep_task",
         "schedule": 60.0,
@@ -398,6 +418,39 @@ CESSATION_REVIEW_MEDICATIONS = env.list(
 )
 # How many missed days a patient may still check in for.
 CESSATION_BACKFILL_DAYS = env.int("CESSATION_BACKFILL_DAYS", default=3)
+
+# --- Check-in schedules and reminders ---------------------------------------------------------
+# Local times of the daily reminder, and (in the first CESSATION_EARLY_DAYS after discharge) of
+# the more frequent early prompts; no reminder in quiet hours (local, start and end).
+CESSATION_CHECKIN_TIMES = env.list("CESSATION_CHECKIN_TIMES", default=["19:00"])
+CESSATION_EARLY_CHECKIN_TIMES = env.list(
+    "CESSATION_EARLY_CHECKIN_TIMES", default=["09:30", "19:00"]
+)
+CESSATION_EARLY_DAYS = env.int("CESSATION_EARLY_DAYS", default=14)
+CESSATION_QUIET_HOURS = env.list("CESSATION_QUIET_HOURS", default=["22:00", "08:00"])
+# Fan-out: one tick queues at most MAX_BATCHES messages of BATCH_SIZE schedule ids each; a claim
+# not processed within the lease (a dead worker, a broker outage) is claimed again.
+CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default=500)
+CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=100)
+CESSATION_CLAIM_LEASE_SECONDS = env.int("CESSATION_CLAIM_LEASE_SECONDS", default=300)
+# Missed check-ins in a row that lead to: a gentle second reminder, the peer specialist being
+# asked to reach out, a nonresponse flag (and in the first weeks after discharge, sooner).
+CESSATION_MISSED_LADDER = {
+    "second_reminder": env.int("CESSATION_MISSED_SECOND_REMINDER", default=1),
+    "peer_outreach": env.int("CESSATION_MISSED_PEER_OUTREACH", default=2),
+    "flag": env.int("CESSATION_MISSED_FLAG", default=3),
+    "flag_early": env.int("CESSATION_MISSED_FLAG_EARLY", default=2),
+}
+# Deterioration against the person's own baseline (cessation/deterioration.py).
+CESSATION_DETERIORATION = {
+    "baseline_days": env.int("CESSATION_DETERIORATION_BASELINE_DAYS", default=14),
+    "min_baseline": env.int("CESSATION_DETERIORATION_MIN_BASELINE", default=4),
+    "sustained": env.int("CESSATION_DETERIORATION_SUSTAINED", default=3),
+    "mood_drop": env.int("CESSATION_DETERIORATION_MOOD_DROP", default=3),
+    "craving_rise": env.int("CESSATION_DETERIORATION_CRAVING_RISE", default=2),
+    "mood_fall": env.int("CESSATION_DETERIORATION_MOOD_FALL", default=2),
+    "good_sleep_share": env.float("CESSATION_DETERIORATION_GOOD_SLEEP_SHARE", default=0.5),
+}
 
 # --- Crisis resources ----------------------------------------------------------------------------
 # Used when the database is unreachable, and as the first content of a new deployment; admins

@@ -19,7 +19,8 @@ from core.models import Notification
 class Channel(Protocol):
     name: str
 
-    def send(self, notification: Notification) -> None: ...
+    def send(self, notification: Notification, connection=None) -> None:
+        """Send it, or raise. `connection` is an open email connection shared by a batch."""
 
 
 class EmailChannel:
@@ -27,7 +28,7 @@ class EmailChannel:
 
     name = "email"
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification, connection=None) -> None:
         context = {
             "title": notification.title,
             "url": f"{settings.SITE_URL}{notification.url or '/notifications/'}",
@@ -38,6 +39,7 @@ class EmailChannel:
             message=render_to_string("core/email/notification.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.recipient.email],
+            connection=connection,
         )
 
 

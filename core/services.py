@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.mail import get_connection
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -85,6 +87,71 @@ def notification_send(
     return notification
 
 
+@dataclass(frozen=True)
+class NoticeDraft:
+    """One notice of a bulk send (see notifications_send_bulk)."""
+
+    recipient_id: int
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def notifications_send_bulk(
+    *,
+    drafts: Sequence[NoticeDraft],
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+    urgent: bool = False,
+    batch_size: int = 200,
+) -> list[Notification]:
+    """Many notices at once (a reminder fan-out), with set-based writes.
+
+    The same guarantees as notification_send: rows first, in the caller's transaction; sending
+    after commit, one task per batch of deliveries; the sweep retries what is not sent.
+    """
+    channels = list(channels)
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise ValueError(f"Unknown notification channel {channel!r}")
+    if not drafts:
+        return []
+    from core.tasks import enqueue_on_commit, notification_deliver_batch_task
+
+    now = timezone.now()
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=d.recipient_id,
+                kind=d.kind,
+                title=d.title,
+                body=d.body,
+                url=d.url,
+                urgent=urgent,
+                created_at=now,
+            )
+            for d in drafts
+        ]
+    )
+    deliveries = NotificationDelivery.objects.bulk_create(
+        [
+            NotificationDelivery(
+                notification=n, channel=c, next_attempt_at=now + DELIVERY_GRACE, created_at=now
+            )
+            for n in notifications
+            for c in channels
+        ]
+    )
+    ids = [d.pk for d in deliveries]
+    for start in range(0, len(ids), batch_size):
+        enqueue_on_commit(
+            notification_deliver_batch_task,
+            ids[start : start + batch_size],
+            queue="escalation" if urgent else "default",
+        )
+    return notifications
+
+
 def notification_mark_read(*, notification: Notification) -> Notification:
     """Mark one notice read (idempotent)."""
     if notification.read_at is None:
@@ -100,7 +167,19 @@ def notification_mark_all_read(*, recipient: Any) -> int:
     )
 
 
-def notification_delivery_attempt(*, delivery_id: int) -> str:
+def notification_delivery_attempt_batch(*, delivery_ids: Sequence[int]) -> dict[str, int]:
+    """Try a batch of deliveries, sharing one email connection. Returns counts by outcome."""
+    outcomes: dict[str, int] = {}
+    with get_connection() as connection:
+        for delivery_id in delivery_ids:
+            status = notification_delivery_attempt(
+                delivery_id=delivery_id, email_connection=connection
+            )
+            outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
+
+
+def notification_delivery_attempt(*, delivery_id: int, email_connection=None) -> str:
     """Try to send one pending delivery. Idempotent: a sent or locked delivery is left alone.
 
     Returns the delivery's status afterwards ("sent", "pending", "failed"), or "skipped" when
@@ -117,7 +196,7 @@ def notification_delivery_attempt(*, delivery_id: int) -> str:
             return "skipped"
         delivery.attempts += 1
         try:
-            CHANNELS[delivery.channel].send(delivery.notification)
+            CHANNELS[delivery.channel].send(delivery.notification, connection=email_connection)
         except Exception as exc:  # any channel failure is retried, never lost
             delivery.last_error = type(exc).__name__[:200]
             if delivery.attempts >= DELIVERY_MAX_ATTEMPTS:

@@ -49,5 +49,10 @@ def notification_deliver_task(delivery_id: int) -> str:
 
 
 @shared_task(**RETRY)
+def notification_deliver_batch_task(delivery_ids: list[int]) -> dict[str, int]:
+    return services.notification_delivery_attempt_batch(delivery_ids=delivery_ids)
+
+
+@shared_task(**RETRY)
 def notification_delivery_sweep_task() -> int:
     return services.notification_delivery_sweep()

@@ -542,3 +542,14 @@ def on_call_set(*, clinician: User, on_call: bool, by: User) -> bool:
             detail={"clinician_id": clinician.pk},
         )
     return on_call
+
+
+def flag_note_system(*, patient: User, category: str, note: str) -> Flag | None:
+    """Add a note from Exhale itself (not a person) to the patient's active flag of a category,
+    e.g. "They checked in again". Returns the flag, or None when there is no active flag."""
+    with transaction.atomic():
+        flag = _active_flag_locked(patient, category)
+        if flag is None:
+            return None
+        FlagEvent.objects.create(flag=flag, kind=FlagEvent.Kind.NOTE, note=note)
+    return flag

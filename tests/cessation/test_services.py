@@ -533,7 +533,7 @@ def test_an_error_after_the_flags_rolls_back_the_check_in_and_its_flags(patient,
     def fail(**kwargs):
         raise RuntimeError("the audit log is down")
 
-    monkeypatch.setattr(services, "audit_record", fail)
+    monkeypatch.setattr("cessation.services.quitting.audit_record", fail)
 
     with pytest.raises(RuntimeError):
         check_in(patient, harm_thoughts="yes", mood=1, note="I want to end my life")

@@ -1,5 +1,5 @@
-"""Writes of quit tracking: the quit plan, check-ins (and the safety signals in them), cravings,
-CO readings, medications and the medication review, approval of health content.
+"""Quit plans, check-ins (and the safety signals in them), cravings, CO readings, medications
+and the medication review, approval of health content.
 
 Every check-in is saved before anything it raises: the flags are written in the same
 transaction by safety.services, and their notices go out after commit.
@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import PatientProfile, Role, User
+from accounts.models import Role, User
 from cessation import permissions
 from cessation.models import (
     CheckIn,
@@ -33,6 +32,8 @@ from cessation.models import (
     TimeToFirst,
     Trigger,
 )
+from cessation.services import monitoring
+from cessation.services.clock import patient_today
 from core.services import audit_record
 from safety.models import Flag, Severity
 from safety.screening import screen_text
@@ -44,15 +45,6 @@ LOW_MOOD_AT_OR_BELOW = 2
 MAX_NOTE_LENGTH = 2000
 MAX_REASONS_LENGTH = 2000
 State = QuitPlan.MedicationReviewState
-
-
-def patient_today(patient: User, *, now=None) -> date:
-    """The patient's own calendar date, in their time zone (Europe/London unless set)."""
-    zone = (
-        PatientProfile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
-        or settings.TIME_ZONE
-    )
-    return timezone.localtime(now or timezone.now(), ZoneInfo(zone)).date()
 
 
 # --- Quit plan -----------------------------------------------------------------------------------
@@ -340,6 +332,10 @@ def checkin_submit(
     plan = QuitPlan.objects.select_for_update().filter(patient=patient).first()
     if plan is not None:
         _medication_review_after_checkin(plan, checkin)
+    deteriorated = monitoring.deterioration_check(patient=patient, checkin=checkin)
+    if deteriorated is not None:
+        flags.append(deteriorated)
+    monitoring.checkin_received(patient=patient, checkin=checkin)
     audit_record(
         actor=patient,
         action="checkin.created" if created else "checkin.updated",
