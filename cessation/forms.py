@@ -5,13 +5,23 @@ ValidationErrors shown next to the field."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from cessation.models import CheckIn, Craving, Product, Support, TimeToFirst, Trigger
+from cessation.models import (
+    CheckIn,
+    CheckInSchedule,
+    Craving,
+    Product,
+    Support,
+    TimeToFirst,
+    Trigger,
+)
+from cessation.schedule import MAX_TIMES, in_quiet_hours, parse_time
+from cessation.selectors import WEEKDAY_NAMES
 from cessation.services import MAX_NOTE_LENGTH, MAX_REASONS_LENGTH
 
 SCALE = [(n, str(n)) for n in range(11)]
@@ -369,3 +379,200 @@ class MedicationForm(forms.Form):
         max_length=60,
         required=False,
     )
+
+
+# --- Check-in reminders --------------------------------------------------------------------------
+
+# "19:00", "19.00", "1900", "7pm", "7:30 pm", "19h00": what people type where a phone's browser
+# shows a plain text box instead of a time picker.
+TIME_TYPED = re.compile(r"(\d{1,2})(?:\s*[:.h]\s*(\d{2})|(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", re.I)
+TIME_SLOTS = range(1, MAX_TIMES + 1)
+WEEKDAYS = list(enumerate(WEEKDAY_NAMES))
+ORDINALS = ("First", "Second", "Third", "Fourth")
+
+
+def parse_typed_time(value: str) -> str:
+    """A time of day as typed → "HH:MM" (24-hour clock); a ValidationError if it is none."""
+    text = value.strip()
+    match = TIME_TYPED.fullmatch(text)
+    if match:
+        hours, minutes = int(match[1]), int(match[2] or match[3] or 0)
+        meridiem = (match[4] or "").lower().replace(".", "")
+        if meridiem and 1 <= hours <= 12:
+            hours = hours % 12 + (12 if meridiem == "pm" else 0)
+        elif meridiem:
+            hours = 99
+        if hours <= 23 and minutes <= 59:
+            return f"{hours:02d}:{minutes:02d}"
+    raise ValidationError(
+        f"“{text}” is not a time of day. Enter a time on the 24-hour clock, like 19:00.",
+        code="invalid",
+    )
+
+
+class ReminderTimeField(forms.CharField):
+    """A time of day in a time box (a picker on most phones; a text box on the oldest). The value
+    is "HH:MM", or "" when left empty."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault("widget", forms.TimeInput(attrs={"type": "time"}))
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {}  # no maxlength: it means nothing on a time box
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value)
+        return parse_typed_time(text) if text else ""
+
+
+class ScheduleForm(forms.Form):
+    """When a patient is reminded to check in: every day or one day a week, at 1 to 4 times,
+    more often in the first weeks after discharge, never in quiet hours.
+
+    The patient's page and their clinician's use it; only the clinician's has the quiet hours
+    (`quiet_editable`), and the early times appear only while the first weeks after discharge
+    last (`early`). Times in quiet hours are caught here so that each message sits next to the
+    time it is about; the service checks the same rules again and has the last word.
+    """
+
+    frequency = forms.ChoiceField(
+        choices=CheckInSchedule.Frequency.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose every day or once a week."},
+    )
+    weekday = forms.TypedChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self,
+        *args,
+        schedule: CheckInSchedule,
+        for_patient: bool = True,
+        early: bool = False,
+        quiet_editable: bool = False,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("initial", self.initial_from(schedule))
+        super().__init__(*args, **kwargs)
+        self.schedule = schedule
+        self.early = early
+        self.quiet_editable = quiet_editable
+        self.fields["frequency"].label = (
+            "How often do you want a reminder?" if for_patient else "How often are they reminded?"
+        )
+        self.fields["weekday"].label = "Which day of the week?"
+        self.fields["weekday"].help_text = "Only for reminders once a week."
+        for n in TIME_SLOTS:
+            self.fields[f"time_{n}"] = ReminderTimeField(
+                label=f"{ORDINALS[n - 1]} time" + ("" if n == 1 else " (optional)")
+            )
+        if early:
+            for n in TIME_SLOTS:
+                self.fields[f"early_{n}"] = ReminderTimeField(
+                    label=f"{ORDINALS[n - 1]} time in the first weeks (optional)"
+                )
+        if quiet_editable:
+            self.fields["quiet_start"] = ReminderTimeField(
+                label="Quiet hours start",
+                required=True,
+                error_messages={"required": "Enter when quiet hours start, like 22:00."},
+            )
+            self.fields["quiet_end"] = ReminderTimeField(
+                label="Quiet hours end",
+                required=True,
+                error_messages={"required": "Enter when quiet hours end, like 08:00."},
+            )
+
+    @staticmethod
+    def initial_from(schedule: CheckInSchedule) -> dict:
+        initial = {"frequency": schedule.frequency, "weekday": schedule.weekday}
+        for prefix, values in (("time", schedule.times), ("early", schedule.early_times)):
+            for n, value in zip(TIME_SLOTS, values or [], strict=False):
+                initial[f"{prefix}_{n}"] = value
+        initial["quiet_start"] = f"{schedule.quiet_start:%H:%M}"
+        initial["quiet_end"] = f"{schedule.quiet_end:%H:%M}"
+        return initial
+
+    # Groups of fields, for templates that lay them out in fieldsets.
+    def time_fields(self) -> list:
+        return [self[f"time_{n}"] for n in TIME_SLOTS]
+
+    def early_fields(self) -> list:
+        return [self[f"early_{n}"] for n in TIME_SLOTS] if self.early else []
+
+    def quiet_fields(self) -> list:
+        return [self["quiet_start"], self["quiet_end"]] if self.quiet_editable else []
+
+    def _quiet_hours(self) -> tuple[time, time] | None:
+        if not self.quiet_editable:
+            return self.schedule.quiet_start, self.schedule.quiet_end
+        start, end = self.cleaned_data.get("quiet_start"), self.cleaned_data.get("quiet_end")
+        if not start or not end:
+            return None  # already an error of its own
+        return parse_time(start), parse_time(end)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (
+            data.get("frequency") == CheckInSchedule.Frequency.WEEKLY
+            and data.get("weekday") is None
+            and "weekday" not in self.errors
+        ):
+            self.add_error("weekday", "Choose the day of the week for your reminder.")
+        quiet = self._quiet_hours()
+        prefixes = ["time"] + (["early"] if self.early else [])
+        for prefix in prefixes:
+            filled = [n for n in TIME_SLOTS if data.get(f"{prefix}_{n}")]
+            bad = {n for n in TIME_SLOTS if f"{prefix}_{n}" in self.errors}
+            if prefix == "time" and not filled and not bad:
+                self.add_error("time_1", "Choose at least one time, like 19:00.")
+            if quiet is None:
+                continue
+            for n in filled:
+                moment = parse_time(data[f"{prefix}_{n}"])
+                if in_quiet_hours(moment, *quiet):
+                    self.add_error(
+                        f"{prefix}_{n}",
+                        f"{moment:%H:%M} is in quiet hours ({quiet[0]:%H:%M} to "
+                        f"{quiet[1]:%H:%M}), when we send no reminders. Choose another time.",
+                    )
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The arguments of services.schedule_update."""
+        data = self.cleaned_data
+        kwargs = {
+            "frequency": data["frequency"],
+            "times": [data[f"time_{n}"] for n in TIME_SLOTS if data.get(f"time_{n}")],
+            # Early times not on the form (the first weeks are over) are kept as they are.
+            "early_times": (
+                [data[f"early_{n}"] for n in TIME_SLOTS if data.get(f"early_{n}")]
+                if self.early
+                else list(self.schedule.early_times or [])
+            ),
+            "weekday": data.get("weekday")
+            if data["frequency"] == CheckInSchedule.Frequency.WEEKLY
+            else None,
+        }
+        if self.quiet_editable:
+            kwargs["quiet_start"] = data["quiet_start"]
+            kwargs["quiet_end"] = data["quiet_end"]
+        return kwargs
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """A service's refusal next to the field it is about: its "times" and "early_times"
+        errors go to the first box of each group."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            target = {"times": "time_1", "early_times": "early_1"}.get(field, field)
+            self.add_error(target if target in self.fields else None, errors)

@@ -19,7 +19,8 @@ def patient_home_section(request: HttpRequest, profile: PatientProfile | None) -
 
 
 def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:
-    """Quit plan, check-in calendar, charts, CO readings and medications, for clinicians."""
+    """Quit plan, check-in calendar and reminders (missed check-ins, outreach), charts, CO readings
+    and medications, for clinicians."""
     if request.user.role != Role.CLINICIAN:
         return ""
     patient = profile.user
@@ -31,6 +32,9 @@ def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:
             "dashboard": dashboard,
             "calendar": selectors.checkin_calendar(patient=patient, today=dashboard.today),
             "medications": selectors.medications_for(patient=patient),
+            "reminders": selectors.schedule_overview_for(
+                patient=patient, profile=profile, missed_limit=5
+            ),
         },
         request=request,
     )

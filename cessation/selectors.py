@@ -15,8 +15,19 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile, Role, User
 from cessation import charts, permissions, progress
-from cessation.models import CheckIn, COReading, Craving, HealthBenefit, Medication, QuitPlan
+from cessation.models import (
+    CheckIn,
+    CheckInSchedule,
+    COReading,
+    Craving,
+    HealthBenefit,
+    Medication,
+    MissedCheckIn,
+    OutreachTask,
+    QuitPlan,
+)
 from cessation.services import patient_today, review_medications
+from cessation.services.schedules import schedule_default
 from core.services import audit_record
 
 CHART_DAYS = 28
@@ -241,3 +252,109 @@ def checkins_for(*, patient: User, since: date | None = None) -> Any:
     if since is not None:
         checkins = checkins.filter(day__gte=since)
     return checkins.order_by("-day")
+
+
+# --- Check-in reminders --------------------------------------------------------------------------
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _times_phrase(times: list[str] | tuple[str, ...]) -> str:
+    """["09:30", "19:00"] → "09:30 and 19:00"; three or more → "08:30, 13:00 and 19:00"."""
+    times = list(times)
+    if len(times) <= 1:
+        return "".join(times)
+    return ", ".join(times[:-1]) + " and " + times[-1]
+
+
+def reminder_when(*, frequency: str, times, weekday: int | None) -> str:
+    """When reminders go, in plain words: "at 19:00 each day", "at 19:00 every Tuesday"."""
+    if frequency == CheckInSchedule.Frequency.WEEKLY and weekday is not None:
+        return f"at {_times_phrase(times)} every {WEEKDAY_NAMES[weekday]}"
+    return f"at {_times_phrase(times)} each day"
+
+
+@dataclass(frozen=True)
+class ScheduleOverview:
+    """A patient's reminders as their pages (and their clinician's) show them: the schedule,
+    the times in force now and later, the next reminder in their own time, and how check-ins
+    are going (missed in a row, recent missed days, an open outreach task)."""
+
+    schedule: CheckInSchedule  # saved, or the defaults not yet saved
+    zone: ZoneInfo
+    today: date
+    usual_when: str  # "at 19:00 each day"
+    early_applies: bool  # the first weeks after discharge: early_times are in force
+    early_when: str  # "at 09:30 and 19:00 each day", when early times apply
+    early_until: date | None  # the last day of the first weeks after discharge
+    next_due_local: datetime | None  # naive, in the patient's time zone
+    next_due_label: str  # "today at 19:00", "tomorrow at 09:30", "Tuesday 15 July at 19:00"
+    missed_in_row: int
+    missed: list[MissedCheckIn]  # newest first
+    outreach: OutreachTask | None
+
+
+_PROFILE_UNKNOWN = object()
+
+
+def schedule_overview_for(
+    *, patient: User, profile: Any = _PROFILE_UNKNOWN, missed_limit: int = 0
+) -> ScheduleOverview:
+    """The patient's reminder schedule in plain terms. Reads only: a patient who has no schedule
+    row yet is shown the defaults the ensure sweep (or their first change) will save. Two
+    queries (one more without the profile, one more without a schedule row), and two more with
+    the missed days and the open outreach task."""
+    if profile is _PROFILE_UNKNOWN:
+        profile = PatientProfile.objects.filter(user=patient).first()
+    zone = ZoneInfo(profile.time_zone if profile else settings.TIME_ZONE)
+    today = timezone.localtime(timezone.now(), zone).date()
+    schedule = CheckInSchedule.objects.filter(patient=patient).first()
+    if schedule is None:
+        schedule = schedule_default(patient)
+    usual = list(schedule.times or settings.CESSATION_CHECKIN_TIMES)
+    weekday = schedule.weekday
+    early_until = None
+    if profile is not None and profile.discharged_on is not None:
+        early_until = profile.discharged_on + timedelta(days=settings.CESSATION_EARLY_DAYS - 1)
+    in_early_weeks = early_until is not None and today <= early_until
+    early_applies = in_early_weeks and bool(schedule.early_times)
+    next_local = None
+    label = ""
+    if schedule.is_active and schedule.next_due_at is not None:
+        next_local = timezone.localtime(schedule.next_due_at, zone).replace(tzinfo=None)
+        days = (next_local.date() - today).days
+        when = (
+            "today"
+            if days == 0
+            else "tomorrow"
+            if days == 1
+            else f"{WEEKDAY_NAMES[next_local.weekday()]} {next_local.day} {next_local:%B}"
+        )
+        label = f"{when} at {next_local:%H:%M}"
+    missed: list = []
+    outreach = None
+    if missed_limit:
+        missed = list(MissedCheckIn.objects.filter(patient=patient).order_by("-day")[:missed_limit])
+        outreach = (
+            OutreachTask.objects.filter(patient=patient, status=OutreachTask.Status.OPEN)
+            .select_related("peer")
+            .first()
+        )
+    return ScheduleOverview(
+        schedule=schedule,
+        zone=zone,
+        today=today,
+        usual_when=reminder_when(frequency=schedule.frequency, times=usual, weekday=weekday),
+        early_applies=early_applies,
+        early_when=reminder_when(
+            frequency=schedule.frequency, times=schedule.early_times, weekday=weekday
+        )
+        if early_applies
+        else "",
+        early_until=early_until if in_early_weeks else None,
+        next_due_local=next_local,
+        next_due_label=label,
+        missed_in_row=schedule.missed_in_row,
+        missed=missed,
+        outreach=outreach,
+    )

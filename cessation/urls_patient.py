@@ -26,6 +26,7 @@ app_name = "cessation"
 urlpatterns = [
     path("quit-plan/", views.quit_plan_view, name="quit_plan"),
     path("check-in/", views.checkin_view, name="checkin"),
+    path("check-in/reminders/", views.schedule_view, name="schedule"),
     path("check-in/<patient_day:day>/", views.checkin_view, name="checkin_day"),
     path("progress/", views.progress_view, name="progress"),
     path("craving/", views.craving_view, name="craving"),

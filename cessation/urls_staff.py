@@ -23,6 +23,7 @@ urlpatterns = [
         name="medication_stop",
     ),
     path("patients/<int:patient_id>/quit-plan/", staff.quit_plan_view, name="quit_plan"),
+    path("patients/<int:patient_id>/reminders/", staff.schedule_view, name="schedule"),
     path("content/health-timeline/", staff.health_content_view, name="health_content"),
     path("peer/outreach/", outreach.outreach_queue_view, name="outreach_queue"),
     path(

@@ -28,16 +28,35 @@ class OutreachCloseForm(forms.Form):
 
 @role_required(Role.PEER)
 def outreach_queue_view(request: HttpRequest) -> HttpResponse:
-    tasks = OutreachTask.objects.filter(peer=request.user).select_related("patient")
+    """The peer's own open tasks, oldest first, each with how many check-ins in a row the person
+    has missed (from their schedule, so it keeps counting after the task was raised) and its
+    own "Mark as done" form. People appear by their display name only."""
+    tasks = OutreachTask.objects.filter(peer=request.user).select_related(
+        "patient", "patient__checkin_schedule"
+    )
     page = Paginator(
-        tasks.filter(status=OutreachTask.Status.OPEN).order_by("created_at"), 25
+        tasks.filter(status=OutreachTask.Status.OPEN).order_by("created_at", "pk"), 25
     ).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "task": task,
+            "missed": _missed_in_row(task),
+            # One form per task: ids must differ, or every label points at the first note box.
+            "form": OutreachCloseForm(auto_id=f"id_task{task.pk}_%s"),
+        }
+        for task in page.object_list
+    ]
     recent = tasks.exclude(status=OutreachTask.Status.OPEN).order_by("-closed_at")[:10]
     return render(
         request,
         "cessation/staff/outreach_queue.html",
-        {"page": page, "recent": recent, "form": OutreachCloseForm()},
+        {"page": page, "rows": rows, "recent": recent},
     )
+
+
+def _missed_in_row(task: OutreachTask) -> int | None:
+    schedule = getattr(task.patient, "checkin_schedule", None)
+    return schedule.missed_in_row if schedule is not None and schedule.missed_in_row else None
 
 
 @role_required(Role.PEER)

@@ -1,5 +1,5 @@
-"""The patient's own quit-tracking pages: quit plan, daily check-in, progress, craving help,
-self-reported CO readings and their medication list.
+"""The patient's own quit-tracking pages: quit plan, daily check-in, when they are reminded to
+check in, progress, craving help, self-reported CO readings and their medication list.
 
 Each view resolves access, validates the form, calls one service and redirects. The services
 say what is allowed; their ValidationErrors are shown next to the fields with a 400 status and
@@ -8,7 +8,7 @@ nothing saved.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from http import HTTPStatus
 
 from django.conf import settings
@@ -28,8 +28,9 @@ from cessation.forms import (
     CravingForm,
     MedicationForm,
     QuitPlanForm,
+    ScheduleForm,
 )
-from cessation.models import COReading, Medication
+from cessation.models import CheckIn, COReading, Medication
 from core.forms import apply_form_errors
 
 COMMON_MEDICATIONS = [
@@ -130,21 +131,84 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
             else:
                 if result.crisis:
                     return redirect("safety:crisis_support")
-                messages.success(request, _thank_you(result.checkin, existing is not None))
+                plan = selectors.quit_plan_for(patient=request.user)
+                messages.success(request, _thank_you(result.checkin, plan, existing is not None))
+                if _withdrawal_note_applies(result.checkin, plan):
+                    messages.info(request, WITHDRAWAL_NOTE)
                 return redirect("cessation:progress")
         return _invalid(request, "cessation/patient/checkin.html", context)
     return render(request, "cessation/patient/checkin.html", context)
 
 
-def _thank_you(checkin, changed: bool) -> str:
+def _thank_you(checkin, plan, changed: bool) -> str:
     text = "Your check-in is updated." if changed else "Thank you for checking in."
-    plan = selectors.quit_plan_for(patient=checkin.patient)
     if checkin.cigarettes and plan is not None and checkin.day >= plan.quit_date:
         text += (
             " You had a slip, and that is OK: many people do. Your days since quitting keep "
             "counting. Try again tomorrow, and use Craving now when it gets hard."
         )
     return text
+
+
+# Nicotine withdrawal: irritability, low mood and poor sleep are common in the first weeks after
+# stopping and usually ease within 2 to 4 weeks. Said to the patient so that an expected rough
+# patch is not read as failing; it is words only, and never changes what the check-in flags.
+WITHDRAWAL_WEEKS = 4
+WITHDRAWAL_MOOD_AT_OR_BELOW = 4
+WITHDRAWAL_CRAVING_AT_OR_ABOVE = 7
+WITHDRAWAL_SLEEP = {CheckIn.Sleep.POORLY, CheckIn.Sleep.HARDLY}
+WITHDRAWAL_NOTE = (
+    "Feeling irritable or low, and sleeping badly, are common in the first few weeks after "
+    "stopping smoking. They usually pass within 2 to 4 weeks. If you feel worse, or you are "
+    "worried, tell your care team, or use Get help now at the top of the page."
+)
+
+
+def _withdrawal_note_applies(checkin: CheckIn, plan) -> bool:
+    """A check-in in the first 4 weeks from the quit date with low mood, poor sleep or strong
+    cravings."""
+    if plan is None:
+        return False
+    if not plan.quit_date <= checkin.day < plan.quit_date + timedelta(weeks=WITHDRAWAL_WEEKS):
+        return False
+    return (
+        checkin.mood <= WITHDRAWAL_MOOD_AT_OR_BELOW
+        or checkin.sleep in WITHDRAWAL_SLEEP
+        or checkin.craving >= WITHDRAWAL_CRAVING_AT_OR_ABOVE
+    )
+
+
+# --- Check-in reminders --------------------------------------------------------------------------
+
+
+@role_required(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def schedule_view(request: HttpRequest) -> HttpResponse:
+    """When the patient is reminded to check in: every day or once a week, at which times, more
+    often in the first weeks after leaving hospital. Quiet hours are shown; the care team sets
+    them."""
+    overview = selectors.schedule_overview_for(patient=request.user)
+    form = ScheduleForm(
+        request.POST or None,
+        schedule=overview.schedule,
+        for_patient=True,
+        early=overview.early_until is not None,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.schedule_update(
+                    patient=request.user, by=request.user, **form.service_kwargs()
+                )
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(request, "Saved. Your reminders now go at the times below.")
+                return redirect("cessation:schedule")
+        return _invalid(
+            request, "cessation/patient/schedule.html", {"form": form, "overview": overview}
+        )
+    return render(request, "cessation/patient/schedule.html", {"form": form, "overview": overview})
 
 
 # --- Progress ------------------------------------------------------------------------------------

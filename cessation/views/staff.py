@@ -1,5 +1,6 @@
 """The care team's quit-tracking pages: actions from the patient page (CO readings, medications),
-the quit plan edited with the patient, and approval of the health-improvement timeline.
+the quit plan edited with the patient, when the patient is reminded to check in, and approval of
+the health-improvement timeline.
 
 The patient page itself belongs to accounts; cessation adds its section there (sections.py). Its
 forms post here. A form sent with a mistake comes back on a small page of its own with the
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import role_required
 from accounts.models import Role, User
 from cessation import selectors, services
-from cessation.forms import COReadingForm, MedicationForm, QuitPlanForm
+from cessation.forms import COReadingForm, MedicationForm, QuitPlanForm, ScheduleForm
 from cessation.models import COReading, HealthBenefit, Medication, QuitPlan
 from core.forms import apply_form_errors
 
@@ -163,6 +164,36 @@ def quit_plan_view(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "cessation/staff/quit_plan_form.html",
         {"patient": patient, "plan": plan, "form": form},
+        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
+    )
+
+
+@role_required(Role.CLINICIAN)
+@require_http_methods(["GET", "POST"])
+def schedule_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """When a patient is reminded to check in, changed with them: the patient's own form plus
+    quiet hours, which only the care team changes."""
+    patient = selectors.patient_for_staff(user=request.user, patient_id=patient_id, request=request)
+    overview = selectors.schedule_overview_for(patient=patient)
+    form = ScheduleForm(
+        request.POST or None,
+        schedule=overview.schedule,
+        for_patient=False,
+        early=overview.early_until is not None,
+        quiet_editable=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.schedule_update(patient=patient, by=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, f"Check-in reminders saved for {patient.display_name}.")
+            return _back_to_patient(patient)
+    return render(
+        request,
+        "cessation/staff/schedule.html",
+        {"patient": patient, "overview": overview, "form": form},
         status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
     )
 

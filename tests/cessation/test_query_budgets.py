@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 # Measured on the pages as built; lowering one is welcome, raising one needs a reason.
 PATIENT_BUDGETS = {"accounts:patient_home": 16, "cessation:progress": 14, "cessation:checkin": 6}
-CLINICIAN_PATIENT_PAGE_BUDGET = 23
+# 23, plus the check-in reminders in the quit-tracking section: the schedule, the recent missed
+# days and the open outreach task (and the profile again for a patient with no schedule row yet).
+CLINICIAN_PATIENT_PAGE_BUDGET = 27
 
 
 @pytest.mark.parametrize("weeks", [1, 9])
