@@ -370,10 +370,11 @@ class CheckInSchedule(TimeStampedModel):
 
     class Meta:
         indexes = [
+            # Who is due, in order, resumable from the last one claimed (the tick's keyset).
             models.Index(
-                fields=["next_due_at"],
+                fields=["next_due_at", "patient"],
                 condition=models.Q(is_active=True),
-                name="schedule_due",
+                name="schedule_due_patient",
             ),
             models.Index(
                 fields=["next_missed_check_at"],
@@ -399,8 +400,13 @@ class CheckInReminder(models.Model):
         REMINDER = "reminder", "Reminder"
         SECOND = "second", "Gentle second reminder"
 
+    # The unique constraint below leads with the patient: it serves "this patient's reminders,
+    # latest first", so no other index (each one is a write in the fan-out's hot path).
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkin_reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkin_reminders",
+        db_index=False,
     )
     slot_at = models.DateTimeField()
     day = models.DateField(help_text="The patient's local date the reminder is about.")
@@ -416,7 +422,6 @@ class CheckInReminder(models.Model):
                 fields=["patient", "slot_at", "kind"], name="reminder_once_per_slot"
             ),
         ]
-        indexes = [models.Index(fields=["patient", "-slot_at"], name="reminder_patient_slot")]
 
     def __str__(self) -> str:
         return f"{self.kind} for user #{self.patient_id} at {self.slot_at:%Y-%m-%d %H:%M}"

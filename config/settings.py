@@ -431,7 +431,7 @@ CESSATION_QUIET_HOURS = env.list("CESSATION_QUIET_HOURS", default=["22:00", "08:
 # Fan-out: one tick queues at most MAX_BATCHES messages of BATCH_SIZE schedule ids each; a claim
 # not processed within the lease (a dead worker, a broker outage) is claimed again.
 CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default=500)
-CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=100)
+CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=200)
 CESSATION_CLAIM_LEASE_SECONDS = env.int("CESSATION_CLAIM_LEASE_SECONDS", default=300)
 # Missed check-ins in a row that lead to: a gentle second reminder, the peer specialist being
 # asked to reach out, a nonresponse flag (and in the first weeks after discharge, sooner).

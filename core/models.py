@@ -75,8 +75,13 @@ class Notification(models.Model):
     and is encrypted at rest.
     """
 
+    # Indexed by notice_recipient_created (recipient first), not on its own: each index is a
+    # write in a reminder fan-out.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
@@ -118,8 +123,9 @@ class NotificationDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Gave up"
 
+    # Indexed by delivery_one_per_channel (notification first).
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries"
+        Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     channel = models.CharField(max_length=16)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

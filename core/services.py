@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from core.channels import CHANNELS, DEFAULT_CHANNELS
 from core.models import AuditEvent, Heartbeat, Notification, NotificationDelivery
 
@@ -104,11 +106,18 @@ def notifications_send_bulk(
     channels: Iterable[str] = DEFAULT_CHANNELS,
     urgent: bool = False,
     batch_size: int = 200,
-) -> list[Notification]:
-    """Many notices at once (a reminder fan-out), with set-based writes.
+    queue: str | None = None,
+    send_now: bool = True,
+) -> list[int]:
+    """Many notices at once (a reminder fan-out), with set-based writes (core/bulk.py). Returns
+    the new notifications' ids, in the order of `drafts`.
 
     The same guarantees as notification_send: rows first, in the caller's transaction; sending
     after commit, one task per batch of deliveries; the sweep retries what is not sent.
+    `queue` (default: `escalation` when urgent, else `default`) lets a fan-out keep its
+    deliveries on its own queue. `send_now=False` queues nothing: the deliveries are due at
+    once and the next delivery sweep (every minute) sends them, so a storm of emails follows
+    the notices instead of competing with the fan-out that writes them.
     """
     channels = list(channels)
     for channel in channels:
@@ -119,37 +128,36 @@ def notifications_send_bulk(
     from core.tasks import enqueue_on_commit, notification_deliver_batch_task
 
     now = timezone.now()
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=d.recipient_id,
-                kind=d.kind,
-                title=d.title,
-                body=d.body,
-                url=d.url,
-                urgent=urgent,
-                created_at=now,
-            )
-            for d in drafts
-        ]
+    first_attempt = now + DELIVERY_GRACE if send_now else now
+    notification_ids = insert_rows(
+        Notification,
+        ("recipient", "kind", "title", "body", "url", "urgent", "created_at"),
+        [(d.recipient_id, d.kind, d.title, d.body, d.url, urgent, now) for d in drafts],
     )
-    deliveries = NotificationDelivery.objects.bulk_create(
+    ids = insert_rows(
+        NotificationDelivery,
+        (
+            "notification",
+            "channel",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+        ),
         [
-            NotificationDelivery(
-                notification=n, channel=c, next_attempt_at=now + DELIVERY_GRACE, created_at=now
-            )
-            for n in notifications
+            (n, c, NotificationDelivery.Status.PENDING.value, 0, first_attempt, "", now)
+            for n in notification_ids
             for c in channels
-        ]
+        ],
     )
-    ids = [d.pk for d in deliveries]
-    for start in range(0, len(ids), batch_size):
+    for start in range(0, len(ids) if send_now else 0, batch_size):
         enqueue_on_commit(
             notification_deliver_batch_task,
             ids[start : start + batch_size],
-            queue="escalation" if urgent else "default",
+            queue=queue or ("escalation" if urgent else "default"),
         )
-    return notifications
+    return notification_ids
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
@@ -167,16 +175,79 @@ def notification_mark_all_read(*, recipient: Any) -> int:
     )
 
 
-def notification_delivery_attempt_batch(*, delivery_ids: Sequence[int]) -> dict[str, int]:
-    """Try a batch of deliveries, sharing one email connection. Returns counts by outcome."""
+def notification_delivery_attempt_batch(
+    *, delivery_ids: Sequence[int], chunk_size: int = 50
+) -> dict[str, int]:
+    """Try a batch of deliveries, sharing one email connection. Returns counts by outcome.
+
+    A chunk of deliveries is locked, sent and recorded in one transaction (one commit per
+    chunk, not per email): if the worker dies mid-chunk, that chunk's rows are still pending
+    and are sent again, so delivery is at least once and at most one chunk is repeated."""
     outcomes: dict[str, int] = {}
     with get_connection() as connection:
-        for delivery_id in delivery_ids:
-            status = notification_delivery_attempt(
-                delivery_id=delivery_id, email_connection=connection
-            )
-            outcomes[status] = outcomes.get(status, 0) + 1
+        for start in range(0, len(delivery_ids), chunk_size):
+            chunk = delivery_ids[start : start + chunk_size]
+            for status, count in _deliveries_attempt(chunk, connection).items():
+                outcomes[status] = outcomes.get(status, 0) + count
     return outcomes
+
+
+@transaction.atomic
+def _deliveries_attempt(delivery_ids: Sequence[int], email_connection) -> dict[str, int]:
+    deliveries = list(
+        NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("notification__recipient")
+        .filter(pk__in=delivery_ids, status=NotificationDelivery.Status.PENDING)
+    )
+    if not deliveries:
+        return {"skipped": len(set(delivery_ids))}
+    outcomes = {"skipped": len(set(delivery_ids)) - len(deliveries)}
+    sent = []
+    for delivery in deliveries:
+        if _delivery_try(delivery, email_connection):
+            sent.append(delivery.pk)
+        else:  # a failure: its own backoff and error, saved on its own
+            delivery.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+            outcomes[delivery.status] = outcomes.get(delivery.status, 0) + 1
+    if sent:
+        NotificationDelivery.objects.filter(pk__in=sent).update(
+            status=NotificationDelivery.Status.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            attempts=F("attempts") + 1,
+        )
+        outcomes["sent"] = len(sent)
+    return {status: count for status, count in outcomes.items() if count}
+
+
+def _delivery_try(delivery: NotificationDelivery, email_connection) -> bool:
+    """Send one delivery over its channel. On failure, count the attempt and set its backoff
+    (or give up) on the instance, for the caller to save; returns whether it was sent."""
+    try:
+        CHANNELS[delivery.channel].send(delivery.notification, connection=email_connection)
+    except Exception as exc:  # any channel failure is retried, never lost
+        delivery.attempts += 1
+        delivery.last_error = type(exc).__name__[:200]
+        if delivery.attempts >= DELIVERY_MAX_ATTEMPTS:
+            delivery.status = NotificationDelivery.Status.FAILED
+            logger.error(
+                "notification delivery %s (%s) failed for good after %s attempts",
+                delivery.pk,
+                delivery.channel,
+                delivery.attempts,
+            )
+        else:
+            backoff = timedelta(minutes=2 ** min(delivery.attempts, 6))
+            delivery.next_attempt_at = timezone.now() + backoff
+            logger.warning(
+                "notification delivery %s (%s) failed (%s); retry %s",
+                delivery.pk,
+                delivery.channel,
+                delivery.last_error,
+                delivery.attempts,
+            )
+        return False
+    return True
 
 
 def notification_delivery_attempt(*, delivery_id: int, email_connection=None) -> str:
@@ -194,30 +265,8 @@ def notification_delivery_attempt(*, delivery_id: int, email_connection=None) ->
         )
         if delivery is None:
             return "skipped"
-        delivery.attempts += 1
-        try:
-            CHANNELS[delivery.channel].send(delivery.notification, connection=email_connection)
-        except Exception as exc:  # any channel failure is retried, never lost
-            delivery.last_error = type(exc).__name__[:200]
-            if delivery.attempts >= DELIVERY_MAX_ATTEMPTS:
-                delivery.status = NotificationDelivery.Status.FAILED
-                logger.error(
-                    "notification delivery %s (%s) failed for good after %s attempts",
-                    delivery.pk,
-                    delivery.channel,
-                    delivery.attempts,
-                )
-            else:
-                backoff = timedelta(minutes=2 ** min(delivery.attempts, 6))
-                delivery.next_attempt_at = timezone.now() + backoff
-                logger.warning(
-                    "notification delivery %s (%s) failed (%s); retry %s",
-                    delivery.pk,
-                    delivery.channel,
-                    delivery.last_error,
-                    delivery.attempts,
-                )
-        else:
+        if _delivery_try(delivery, email_connection):
+            delivery.attempts += 1
             delivery.status = NotificationDelivery.Status.SENT
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
@@ -227,21 +276,30 @@ def notification_delivery_attempt(*, delivery_id: int, email_connection=None) ->
         return delivery.status
 
 
-def notification_delivery_sweep(*, batch_size: int = 200) -> int:
-    """Retry deliveries whose first send or last retry did not succeed. Returns how many tried.
+def notification_delivery_sweep(*, batch_size: int = 200, budget_seconds: float = 45) -> int:
+    """Send deliveries that are due: first sends left to the sweep (a fan-out's emails), and
+    retries of those whose first send or last retry did not succeed. Returns how many tried.
 
-    Claims due rows with SKIP LOCKED, so several workers (or a duplicated beat) share the work.
-    """
-    due_ids = list(
-        NotificationDelivery.objects.filter(
-            status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+    Works through them in batches (one email connection, one commit per chunk) until none is
+    due or the time budget is spent; the next sweep goes on from there. Claims rows with SKIP
+    LOCKED, so several workers (or a duplicated beat) share the work."""
+    started, tried = time.monotonic(), 0
+    while time.monotonic() - started < budget_seconds:
+        due_ids = list(
+            NotificationDelivery.objects.filter(
+                status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+            )
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch_size]
         )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    for delivery_id in due_ids:
-        notification_delivery_attempt(delivery_id=delivery_id)
-    return len(due_ids)
+        outcomes = notification_delivery_attempt_batch(delivery_ids=due_ids)
+        # A tried delivery is sent, failed, or pending with its next attempt later: the next
+        # query no longer finds it. Rows another worker holds are its to send.
+        done = sum(count for status, count in outcomes.items() if status != "skipped")
+        tried += done
+        if len(due_ids) < batch_size or not done:
+            break
+    return tried
 
 
 def heartbeat_record(*, name: str = "beat") -> Heartbeat:

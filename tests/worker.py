@@ -7,12 +7,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from config.celery import app as celery_app
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 WORKER_ARGS = [
@@ -68,3 +71,26 @@ def wait_for(predicate: Callable[[], bool], timeout: float, logs: list[Path]) ->
         time.sleep(0.25)
     output = "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in logs)
     pytest.fail(f"condition not met within {timeout}s; process output:\n{output}")
+
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def _drop_broker_connections() -> None:
+    """Forget the pools bound to a broker URL, so the next publish uses the configured one (what
+    Celery itself does after a fork). kombu keeps each URL's pool, so they are not closed."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """The web process cannot reach the broker (Redis is down, or the network to it is)."""
+    saved = celery_app.conf.broker_url
+    _drop_broker_connections()
+    celery_app.conf.broker_url = UNREACHABLE_BROKER
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = saved
+        _drop_broker_connections()

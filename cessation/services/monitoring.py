@@ -74,7 +74,7 @@ def missed_checkins_process(
                 .order_by("next_missed_check_at")[:batch_size]
             )
             for schedule in batch:
-                _check_day(schedule, now)
+                _check_day(schedule)
             CheckInSchedule.objects.bulk_update(batch, ["next_missed_check_at", "missed_in_row"])
         done += len(batch)
         if len(batch) < batch_size:
@@ -82,13 +82,15 @@ def missed_checkins_process(
     return done
 
 
-def _check_day(schedule: CheckInSchedule, now: datetime) -> None:
+def _check_day(schedule: CheckInSchedule) -> None:
     profile = getattr(schedule.patient, "patient_profile", None)
     zone = rules.zone_of(profile.time_zone if profile else settings.TIME_ZONE)
-    # The check runs the morning after the day it is about.
+    # The check runs the morning after the day it is about. The next check is the morning after
+    # this one, not after the job's own time: when the job was down for days, each run catches
+    # up one more day, so no missed day goes uncounted and the ladder still climbs.
     day = schedule.next_missed_check_at.astimezone(zone).date() - timedelta(days=1)
     schedule.next_missed_check_at = rules.next_missed_check(
-        max(now, schedule.next_missed_check_at), zone=zone, quiet_end=schedule.quiet_end
+        schedule.next_missed_check_at, zone=zone, quiet_end=schedule.quiet_end
     )
     joined = timezone.localtime(schedule.patient.date_joined, zone).date()
     if day < joined or not _was_scheduled(schedule, day):

@@ -11,12 +11,16 @@ nobody is skipped. After an outage, one reminder goes for the latest missed slot
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from types import EllipsisType
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +29,7 @@ from cessation import permissions
 from cessation import schedule as rules
 from cessation.models import CheckIn, CheckInReminder, CheckInSchedule
 from cessation.services.clock import patient_zone
+from core.bulk import insert_rows
 from core.services import NoticeDraft, audit_record, notifications_send_bulk
 
 logger = logging.getLogger(__name__)
@@ -38,23 +43,44 @@ def schedule_rules_for(
     schedule: CheckInSchedule, profile: PatientProfile | None, *, on=None
 ) -> rules.Rules:
     """The arithmetic rules of a schedule on a given local date (early times after discharge)."""
-    zone = rules.zone_of(profile.time_zone if profile else settings.TIME_ZONE)
-    today = (on or timezone.now()).astimezone(zone).date()
-    times = rules.times_for(
-        today=today,
+    return _rules(
+        time_zone=profile.time_zone if profile else None,
         discharged_on=profile.discharged_on if profile else None,
-        times=schedule.times or settings.CESSATION_CHECKIN_TIMES,
-        early_times=schedule.early_times,
-        early_days=settings.CESSATION_EARLY_DAYS,
-    )
-    return rules.Rules(
-        zone=zone,
-        times=times,
+        times=tuple(schedule.times),
+        early_times=tuple(schedule.early_times),
+        frequency=schedule.frequency,
+        weekday=schedule.weekday,
         quiet_start=schedule.quiet_start,
         quiet_end=schedule.quiet_end,
-        weekday=schedule.weekday
-        if schedule.frequency == CheckInSchedule.Frequency.WEEKLY
-        else None,
+        on=on or timezone.now(),
+    )
+
+
+def _rules(
+    *,
+    time_zone: str | None,
+    discharged_on: date | None,
+    times: tuple[str, ...],
+    early_times: tuple[str, ...],
+    frequency: str,
+    weekday: int | None,
+    quiet_start: time,
+    quiet_end: time,
+    on: datetime,
+) -> rules.Rules:
+    zone = rules.zone_of(time_zone or settings.TIME_ZONE)
+    return rules.Rules(
+        zone=zone,
+        times=rules.times_for(
+            today=on.astimezone(zone).date(),
+            discharged_on=discharged_on,
+            times=times or settings.CESSATION_CHECKIN_TIMES,
+            early_times=early_times,
+            early_days=settings.CESSATION_EARLY_DAYS,
+        ),
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        weekday=weekday if frequency == CheckInSchedule.Frequency.WEEKLY else None,
     )
 
 
@@ -62,9 +88,29 @@ def _profile(patient: User) -> PatientProfile | None:
     return PatientProfile.objects.filter(user=patient).first()
 
 
-def schedule_default(patient: User) -> CheckInSchedule:
+def _taking_part(patient: User, profile: PatientProfile | None) -> bool:
+    """Whether the patient is still reminded: an active account, not withdrawn."""
+    return patient.is_active and (
+        profile is None or profile.programme_status == PatientProfile.ProgrammeStatus.ACTIVE
+    )
+
+
+def _latest_slot(due: datetime, slot_rules: rules.Rules, *, now: datetime) -> datetime:
+    """The latest slot due by `now`: after an outage the one reminder is for the most recent
+    missed slot, so its link opens a day that can still be checked in."""
+    # Every schedule has a slot each week: older ones can never be the latest.
+    after = max(due, now - timedelta(days=8))
+    while (candidate := rules.next_slot(after, slot_rules)) <= now:
+        due = after = candidate
+    return due
+
+
+def schedule_default(
+    patient: User, *, profile: PatientProfile | EllipsisType | None = ...
+) -> CheckInSchedule:
     """A new patient's schedule: daily at the deployment's default times, more often in the first
-    weeks after discharge, with the default quiet hours."""
+    weeks after discharge, with the default quiet hours. Pass `profile` when it is already loaded
+    (None for a patient without one)."""
     schedule = CheckInSchedule(
         patient=patient,
         times=list(settings.CESSATION_CHECKIN_TIMES),
@@ -72,7 +118,9 @@ def schedule_default(patient: User) -> CheckInSchedule:
         quiet_start=_setting_time(settings.CESSATION_QUIET_HOURS[0]),
         quiet_end=_setting_time(settings.CESSATION_QUIET_HOURS[1]),
     )
-    _reschedule(schedule, _profile(patient), after=timezone.now())
+    if profile is ...:
+        profile = _profile(patient)
+    _reschedule(schedule, profile, after=timezone.now())
     return schedule
 
 
@@ -98,7 +146,11 @@ def schedules_ensure(*, batch_size: int = 1000) -> int:
         .order_by("pk")[:batch_size]
     )
     created = CheckInSchedule.objects.bulk_create(
-        [schedule_default(patient) for patient in missing], ignore_conflicts=True
+        [
+            schedule_default(patient, profile=getattr(patient, "patient_profile", None))
+            for patient in missing
+        ],
+        ignore_conflicts=True,
     )
     return len(created)
 
@@ -107,10 +159,7 @@ def _reschedule(
     schedule: CheckInSchedule, profile: PatientProfile | None, *, after: datetime
 ) -> None:
     """Move next_due_at (and the missed-check time) on from `after`."""
-    active = schedule.patient.is_active and (
-        profile is None or profile.programme_status == PatientProfile.ProgrammeStatus.ACTIVE
-    )
-    if not active:
+    if not _taking_part(schedule.patient, profile):
         schedule.is_active = False
         schedule.next_due_at = None
         schedule.next_missed_check_at = None
@@ -145,14 +194,31 @@ def schedule_update(
         raise ValidationError({"frequency": "Choose every day or once a week."})
     if frequency == CheckInSchedule.Frequency.WEEKLY and weekday is None:
         raise ValidationError({"weekday": "Choose the day of the week."})
+    if frequency == CheckInSchedule.Frequency.WEEKLY and not 0 <= weekday <= 6:
+        raise ValidationError({"weekday": "Choose a day of the week."})
     errors = {}
+    # Each bad value is refused on its own field, so the form shows the message beside it.
+    parsed, parsed_early, q_start, q_end = [], [], schedule.quiet_start, schedule.quiet_end
     try:
         parsed = [rules.parse_time(t) for t in times if t]
-        parsed_early = [rules.parse_time(t) for t in (early_times or []) if t]
+    except rules.ScheduleError as exc:
+        errors["times"] = str(exc)
+    try:
+        # None keeps the early times as they are (a form that does not show them); [] clears.
+        source = schedule.early_times if early_times is None else early_times
+        parsed_early = [rules.parse_time(t) for t in source if t]
+    except rules.ScheduleError as exc:
+        errors["early_times"] = str(exc)
+    try:
         q_start = rules.parse_time(quiet_start) if quiet_start else schedule.quiet_start
+    except rules.ScheduleError as exc:
+        errors["quiet_start"] = str(exc)
+    try:
         q_end = rules.parse_time(quiet_end) if quiet_end else schedule.quiet_end
     except rules.ScheduleError as exc:
-        raise ValidationError({"times": str(exc)}) from exc
+        errors["quiet_end"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
     for field, values in (("times", parsed), ("early_times", parsed_early)):
         if field == "early_times" and not values:
             continue
@@ -178,7 +244,8 @@ def schedule_update(
     schedule.updated_by = by
     schedule.claimed_until = None
     schedule.is_active = True
-    schedule.next_missed_check_at = None
+    # next_missed_check_at is kept when set: clearing it would let the day in progress go
+    # unrecorded. A reactivated schedule has none and gets the next one.
     _reschedule(schedule, _profile(patient), after=timezone.now())
     schedule.save()
     audit_record(
@@ -191,111 +258,272 @@ def schedule_update(
     return schedule
 
 
-def reminders_claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
-    """Claim up to `limit` due schedules for this tick and return their ids.
+def reminders_claim_due(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> list[int]:
+    """Claim up to `limit` due schedules and return their ids, oldest due first.
 
     Rows are locked with SKIP LOCKED and leased until `claimed_until`, so a second beat (or a
     tick that overlaps a slow one) claims different rows; a lease whose batch never ran (the
-    broker was down, the worker was killed) expires and the schedule is claimed again."""
-    now = now or timezone.now()
+    broker was down, the worker was killed) expires and the schedule is claimed again.
+    `after` (the due time and id of the last row claimed) resumes where a previous claim of the
+    same tick stopped, so claiming the next batch never walks over the ones just claimed."""
+    return [pk for pk, _ in _claim(now=now or timezone.now(), limit=limit, after=after)]
+
+
+def _claim(
+    *, now: datetime, limit: int | None, after: tuple[datetime, int] | None
+) -> list[tuple[int, datetime]]:
     limit = (
         limit or settings.CESSATION_REMINDER_BATCH_SIZE * settings.CESSATION_REMINDER_MAX_BATCHES
     )
-    with transaction.atomic():
-        ids = list(
-            CheckInSchedule.objects.select_for_update(skip_locked=True)
-            .filter(is_active=True, next_due_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("next_due_at")
-            .values_list("pk", flat=True)[:limit]
+    due = CheckInSchedule.objects.filter(is_active=True, next_due_at__lte=now).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+    if after is not None:
+        # A row comparison, which the (next_due_at, patient) index answers as a range (an
+        # equivalent OR of two conditions is only a filter over every row claimed before).
+        due = due.filter(
+            RawSQL('("next_due_at", "patient_id") > (%s, %s)', after, output_field=BooleanField())
         )
-        if ids:
-            CheckInSchedule.objects.filter(pk__in=ids).update(
+    with transaction.atomic():
+        rows = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_due_at", "pk")
+            .values_list("pk", "next_due_at")[:limit]
+        )
+        if rows:
+            CheckInSchedule.objects.filter(pk__in=[pk for pk, _ in rows]).update(
                 claimed_until=now + timedelta(seconds=settings.CESSATION_CLAIM_LEASE_SECONDS)
             )
-    return ids
+    return rows
 
 
 def reminders_tick(*, now: datetime | None = None) -> int:
     """One beat tick: claim due schedules and queue them in batches. Returns how many claimed."""
-    from cessation.tasks import checkin_reminder_batch_task
-    from core.tasks import enqueue_on_commit
-
-    ids = reminders_claim_due(now=now)
+    now = now or timezone.now()
     size = settings.CESSATION_REMINDER_BATCH_SIZE
-    with transaction.atomic():
-        for start in range(0, len(ids), size):
-            enqueue_on_commit(
-                checkin_reminder_batch_task, ids[start : start + size], queue="reminders"
-            )
-    return len(ids)
+    claimed, after = 0, None
+    # Claimed and queued one batch at a time, each after its own commit: the workers start on
+    # the first batch while the tick is still claiming the rest.
+    for _ in range(settings.CESSATION_REMINDER_MAX_BATCHES):
+        with transaction.atomic():
+            rows = _claim(now=now, limit=size, after=after)
+            if rows:
+                transaction.on_commit(partial(_reminder_batch_queue, [pk for pk, _ in rows]))
+        claimed += len(rows)
+        if len(rows) < size:
+            break
+        after = (rows[-1][1], rows[-1][0])
+    return claimed
 
 
-def _reminder_draft(patient_id: int, day) -> NoticeDraft:
-    return NoticeDraft(
-        recipient_id=patient_id,
-        kind="checkin_reminder",
-        title="Time for your Exhale check-in",
-        body="It takes about a minute. How are you doing today?",
-        url=reverse("cessation:checkin_day", args=[day]),
-    )
+def _reminder_batch_queue(schedule_ids: list[int]) -> None:
+    """Queue one batch after its claim is committed. When the broker cannot take it, the claim
+    is released at once, so the first tick after the broker is back sends the reminders (one
+    each, for the latest slot) instead of waiting for the lease to run out."""
+    from cessation.tasks import checkin_reminder_batch_task
+
+    try:
+        checkin_reminder_batch_task.apply_async(args=[schedule_ids], queue="reminders")
+    except Exception:
+        logger.warning(
+            "could not queue a batch of %d reminders; released for the next tick",
+            len(schedule_ids),
+        )
+        CheckInSchedule.objects.filter(pk__in=schedule_ids).update(claimed_until=None)
 
 
 @transaction.atomic
 def reminders_send_batch(*, schedule_ids: list[int], now: datetime | None = None) -> int:
     """Send the reminders of a batch of claimed schedules and move each on. Returns how many
-    reminders were sent. Safe to run twice: only schedules still due are touched, and a
-    reminder is unique per patient and slot."""
+    reminders were sent. Safe to run twice, or side by side with a duplicate: each schedule is
+    moved on with a compare-and-set (only if its due time is still the one read), and only the
+    rows this transaction moved get a reminder; a reminder is also unique per patient and slot.
+
+    This is the fan-out's hot path (bench/checkin_fanout.py): rows are read as values, without
+    locks or joins; the slot arithmetic is done once per distinct schedule (a batch due at one
+    moment mostly shares a few); the writes are set-based (core/bulk.py)."""
     now = now or timezone.now()
-    schedules = list(
-        CheckInSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("patient", "patient__patient_profile")
-        .filter(pk__in=schedule_ids, is_active=True, next_due_at__lte=now)
+    rows = list(
+        CheckInSchedule.objects.filter(
+            pk__in=schedule_ids, is_active=True, next_due_at__lte=now
+        ).values_list(*_BatchRow._fields[:9])
     )
-    if not schedules:
+    if not rows:
         return 0
-    slots = []
-    for schedule in schedules:
-        profile = getattr(schedule.patient, "patient_profile", None)
-        zone = rules.zone_of(profile.time_zone if profile else settings.TIME_ZONE)
-        due = schedule.next_due_at
-        slots.append((schedule, profile, due, rules.slot_day(due, zone)))
-    patient_ids = [s.pk for s in schedules]
+    ids = [row[0] for row in rows]
+    profiles = {
+        user_id: values
+        for user_id, *values in PatientProfile.objects.filter(user_id__in=ids).values_list(
+            "user_id", "programme_status", "time_zone", "discharged_on"
+        )
+    }
+    inactive = set(User.objects.filter(pk__in=ids, is_active=False).values_list("pk", flat=True))
+    plans: dict[tuple, _SlotPlan | None] = {}
+    moves: dict[tuple, list[int]] = {}  # (due read, plan) → schedule ids
+    for values in rows:
+        row = _BatchRow(*values, *profiles.get(values[0], (None, None, None)))
+        if row.pk in inactive or row.programme_status not in (
+            None,
+            PatientProfile.ProgrammeStatus.ACTIVE,
+        ):
+            # Deactivated or withdrawn since the schedule was claimed: no reminder, and the
+            # schedule stops.
+            moves.setdefault((row.next_due_at, None), []).append(row.pk)
+            continue
+        key = row.plan_key()
+        if key not in plans:
+            plans[key] = _slot_plan(row, now=now)
+        moves.setdefault((row.next_due_at, plans[key]), []).append(row.pk)
+    due: list[tuple[int, datetime, date]] = []  # patient, slot, local day
+    for (read_due, plan), group in moves.items():
+        moved = _schedules_move(group, read_due=read_due, plan=plan)
+        if plan is not None:
+            due.extend((pk, plan.slot, plan.day) for pk in moved)
+    if not due:
+        return 0
+    patient_ids = [pk for pk, *_ in due]
     checked_in = set(
         CheckIn.objects.filter(
-            patient_id__in=patient_ids, day__in={day for *_, day in slots}
+            patient_id__in=patient_ids, day__in={day for *_, day in due}
         ).values_list("patient_id", "day")
     )
     reminded = set(
         CheckInReminder.objects.filter(
             patient_id__in=patient_ids,
             kind=CheckInReminder.Kind.REMINDER,
-            slot_at__in=[slot for _, _, slot, _ in slots],
+            slot_at__in={slot for _, slot, _ in due},
         ).values_list("patient_id", "slot_at")
     )
     fresh = [
-        (s, slot, day)
-        for s, _, slot, day in slots
-        if (s.pk, day) not in checked_in and (s.pk, slot) not in reminded
+        (pk, slot, day)
+        for pk, slot, day in due
+        if (pk, day) not in checked_in and (pk, slot) not in reminded
     ]
-    notifications = notifications_send_bulk(
-        drafts=[_reminder_draft(s.pk, day) for s, _, day in fresh]
-    )
-    CheckInReminder.objects.bulk_create(
-        [
-            CheckInReminder(
-                patient_id=s.pk, slot_at=slot, day=day, created_at=now, notification=notification
+    urls = {day: reverse("cessation:checkin_day", args=[day]) for day in {d for *_, d in fresh}}
+    notification_ids = notifications_send_bulk(
+        drafts=[
+            NoticeDraft(
+                recipient_id=pk,
+                kind="checkin_reminder",
+                title="Time for your Exhale check-in",
+                body="It takes about a minute. How are you doing today?",
+                url=urls[day],
             )
-            for (s, slot, day), notification in zip(fresh, notifications, strict=True)
+            for pk, _, day in fresh
+        ],
+        # The emails follow within a minute, sent by the delivery sweep: a fan-out records
+        # (and shows in the app) every reminder first, and its storm of emails is worked
+        # through in batches afterwards instead of competing with it.
+        send_now=False,
+    )
+    insert_rows(
+        CheckInReminder,
+        ("patient", "slot_at", "day", "kind", "created_at", "notification"),
+        [
+            (pk, slot, day, CheckInReminder.Kind.REMINDER.value, now, notification_id)
+            for (pk, slot, day), notification_id in zip(fresh, notification_ids, strict=True)
         ],
         ignore_conflicts=True,
     )
-    for schedule, profile, _, _ in slots:
-        schedule.claimed_until = None
-        # Past slots missed during an outage are skipped: the next one is after now.
-        _reschedule(schedule, profile, after=max(now, schedule.next_due_at))
-    CheckInSchedule.objects.bulk_update(
-        [s for s, *_ in slots],
-        ["claimed_until", "next_due_at", "next_missed_check_at", "is_active"],
-    )
     return len(fresh)
+
+
+def _schedules_move(ids: list[int], *, read_due: datetime, plan: _SlotPlan | None) -> list[int]:
+    """Move schedules on from the due time read, releasing their claim, and return the ids of
+    those moved: a schedule another transaction moved first (its due time changed) is left out.
+    `plan` None stops the schedules. One UPDATE for a group: a batch due at one slot mostly
+    moves on to one next slot (Django's bulk_update writes a CASE for every row and field)."""
+    meta = CheckInSchedule._meta
+    quote = connection.ops.quote_name
+
+    def prep(name: str, value):
+        return meta.get_field(name).get_db_prep_save(value, connection)
+
+    if plan is None:
+        assignments, params = (
+            "next_due_at = NULL, next_missed_check_at = NULL, is_active = %s",
+            [False],
+        )
+    else:
+        # A pending missed check is kept: it is about a day that has not been looked at yet.
+        assignments = "next_due_at = %s, next_missed_check_at = COALESCE(next_missed_check_at, %s)"
+        params = [
+            prep("next_due_at", plan.next_due_at),
+            prep("next_due_at", plan.next_missed_check_at),
+        ]
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    where = f"{pk} IN ({', '.join(['%s'] * len(ids))}) AND next_due_at = %s AND is_active"
+    # Names from the model's metadata and placeholders only, never input.
+    sql = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {where} RETURNING {pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids, prep("next_due_at", read_due)])
+        return [row[0] for row in cursor.fetchall()]
+
+
+class _BatchRow(NamedTuple):
+    """What a reminder batch reads of a schedule: its first nine fields are the schedule's."""
+
+    pk: int
+    next_due_at: datetime
+    next_missed_check_at: datetime | None
+    frequency: str
+    weekday: int | None
+    times: list[str]
+    early_times: list[str]
+    quiet_start: time
+    quiet_end: time
+    # From the patient's profile (None without one).
+    programme_status: str | None
+    time_zone: str | None
+    discharged_on: date | None
+
+    def plan_key(self) -> tuple:
+        """Everything the slot arithmetic depends on, apart from the moment of the batch."""
+        return (
+            self.next_due_at,
+            self.frequency,
+            self.weekday,
+            tuple(self.times),
+            tuple(self.early_times),
+            self.quiet_start,
+            self.quiet_end,
+            self.time_zone,
+            self.discharged_on,
+        )
+
+
+class _SlotPlan(NamedTuple):
+    slot: datetime  # the slot this reminder is for (the latest one due)
+    day: date  # its local date: the check-in the link opens
+    next_due_at: datetime
+    next_missed_check_at: datetime  # for a schedule that has none pending
+
+
+def _slot_plan(row: _BatchRow, *, now: datetime) -> _SlotPlan:
+    slot_rules = _rules(
+        time_zone=row.time_zone,
+        discharged_on=row.discharged_on,
+        times=tuple(row.times),
+        early_times=tuple(row.early_times),
+        frequency=row.frequency,
+        weekday=row.weekday,
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        on=now,
+    )
+    slot = _latest_slot(row.next_due_at, slot_rules, now=now)
+    # Past slots missed during an outage are skipped: the next one is after now.
+    next_due_at = rules.next_slot(max(now, row.next_due_at), slot_rules)
+    return _SlotPlan(
+        slot=slot,
+        day=rules.slot_day(slot, slot_rules.zone),
+        next_due_at=next_due_at,
+        next_missed_check_at=rules.next_missed_check(
+            next_due_at, zone=slot_rules.zone, quiet_end=row.quiet_end
+        ),
+    )

@@ -9,8 +9,9 @@ from unittest import mock
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -332,13 +333,30 @@ def test_sweep_leaves_fresh_notices_to_their_queued_task(delivery, mailoutbox):
     assert mailoutbox == []
 
 
-def test_sweep_respects_its_batch_size(mailoutbox):
+def test_sweep_works_through_every_due_delivery_in_batches_oldest_first(mailoutbox):
+    recipient = PatientFactory()
+    past = timezone.now() - timedelta(minutes=5)
+    for i in range(5):
+        _make_delivery(recipient, title=f"due {i}", next_attempt_at=past + timedelta(seconds=i))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.notification_delivery_sweep(batch_size=2) == 5
+
+    assert [email.subject for email in mailoutbox] == [f"Exhale: due {i}" for i in range(5)]
+    assert set(NotificationDelivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+    # Set-based: one commit and one update per chunk, not per email.
+    updates = [q for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 3
+    assert services.notification_delivery_sweep(batch_size=2) == 0
+
+
+def test_sweep_stops_when_its_time_budget_is_spent_and_the_next_goes_on(mailoutbox):
     recipient = PatientFactory()
     past = timezone.now() - timedelta(minutes=5)
     for i in range(3):
         _make_delivery(recipient, title=f"due {i}", next_attempt_at=past + timedelta(seconds=i))
 
-    assert services.notification_delivery_sweep(batch_size=2) == 2
+    assert services.notification_delivery_sweep(batch_size=2, budget_seconds=0.000001) == 2
     assert [email.subject for email in mailoutbox] == ["Exhale: due 0", "Exhale: due 1"]
     assert services.notification_delivery_sweep(batch_size=2) == 1
     assert len(mailoutbox) == 3

@@ -6,8 +6,6 @@ recovery the delivery sweep sends the notice exactly once."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -20,31 +18,9 @@ from core.models import NotificationDelivery
 from core.tasks import notification_delivery_sweep_task
 from safety.models import Flag, Severity
 from tests.safety.factories import make_team, raise_flag
-from tests.worker import wait_for
+from tests.worker import broker_down, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def _drop_broker_connections() -> None:
-    """Forget the pools bound to a broker URL, so the next publish uses the configured one (what
-    Celery itself does after a fork). kombu keeps each URL's pool, so they are not closed."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_down() -> Iterator[None]:
-    """The web process cannot reach the broker (Redis is down, or the network to it is)."""
-    saved = celery_app.conf.broker_url
-    _drop_broker_connections()
-    celery_app.conf.broker_url = UNREACHABLE_BROKER
-    try:
-        yield
-    finally:
-        celery_app.conf.broker_url = saved
-        _drop_broker_connections()
 
 
 def _delivery_for(flag: Flag) -> NotificationDelivery:
