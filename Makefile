@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint format e2e migrate seed clean help
+.PHONY: run test check lint format e2e bench-fanout migrate seed clean help
 
 help:
 	@echo "make run    start Exhale on http://localhost:$(PORT) with demo data"
@@ -51,6 +51,11 @@ format: $(VENV)/.dev
 
 e2e: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+# 100,000 reminders due at once on the local PostgreSQL and Redis (its own database and Redis
+# db 13); prints the fan-out and crisis-notice figures. BENCH_ARGS="--help" lists the options.
+bench-fanout: $(VENV)/.dev
+	$(BIN)/python bench/checkin_fanout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

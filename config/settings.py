@@ -177,6 +177,10 @@ if REDIS_URL:
         # A task not acknowledged within this time is delivered again (acks_late); no task ETA
         # may exceed it (see core/tasks.py).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Queues are taken in the order a worker lists them (-Q escalation,default,reminders),
+        # not in turn: a clinician's crisis notice never waits behind a reminder fan-out
+        # (round robin gave it one turn per fan-out batch; see docs/performance.md).
+        "queue_order_strategy": "priority",
     }
 else:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -430,8 +434,8 @@ CESSATION_EARLY_DAYS = env.int("CESSATION_EARLY_DAYS", default=14)
 CESSATION_QUIET_HOURS = env.list("CESSATION_QUIET_HOURS", default=["22:00", "08:00"])
 # Fan-out: one tick queues at most MAX_BATCHES messages of BATCH_SIZE schedule ids each; a claim
 # not processed within the lease (a dead worker, a broker outage) is claimed again.
-CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default=500)
-CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=200)
+CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default=2000)
+CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=50)
 CESSATION_CLAIM_LEASE_SECONDS = env.int("CESSATION_CLAIM_LEASE_SECONDS", default=300)
 # Missed check-ins in a row that lead to: a gentle second reminder, the peer specialist being
 # asked to reach out, a nonresponse flag (and in the first weeks after discharge, sooner).

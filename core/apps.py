@@ -9,4 +9,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks, crypto  # noqa: F401  (registers checks and the settings hook)
+        # Registers checks, the settings hook and the any_of lookup.
+        from core import bulk, checks, crypto  # noqa: F401

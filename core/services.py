@@ -197,7 +197,9 @@ def _deliveries_attempt(delivery_ids: Sequence[int], email_connection) -> dict[s
     deliveries = list(
         NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("notification__recipient")
-        .filter(pk__in=delivery_ids, status=NotificationDelivery.Status.PENDING)
+        # Channels never carry the body (it is shown in the app only): not even decrypted.
+        .defer("notification__body")
+        .filter(pk__any_of=delivery_ids, status=NotificationDelivery.Status.PENDING)
     )
     if not deliveries:
         return {"skipped": len(set(delivery_ids))}
@@ -260,6 +262,7 @@ def notification_delivery_attempt(*, delivery_id: int, email_connection=None) ->
         delivery = (
             NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__recipient")
+            .defer("notification__body")
             .filter(pk=delivery_id, status=NotificationDelivery.Status.PENDING)
             .first()
         )
