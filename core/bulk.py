@@ -55,7 +55,8 @@ def insert_rows(
 
     Returns the new primary keys in the order of `rows`; with `ignore_conflicts`, rows that
     conflict with a unique constraint are skipped and the result is empty (as `bulk_create`).
-    Model defaults are not applied: name every column that has no database default.
+    A field left out takes its model default (one value for the whole batch: a `timezone.now`
+    default is the same moment on every row).
     """
     if not rows:
         return []
@@ -67,6 +68,17 @@ def insert_rows(
             ignore_conflicts=ignore_conflicts,
         )
         return [] if ignore_conflicts else [obj.pk for obj in created]
+    # Fields left out take their model default, once for the whole batch (as bulk_create).
+    defaults = [
+        f
+        for f in meta.concrete_fields
+        if f.name not in fields
+        and f.attname not in fields
+        and not f.primary_key
+        and f.has_default()
+    ]
+    columns += defaults
+    rows = [(*row, *(f.get_default() for f in defaults)) for row in rows] if defaults else rows
     quote = connection.ops.quote_name
     prepared = [_prepared_column(f, [row[i] for row in rows]) for i, f in enumerate(columns)]
     if all(constant for _, constant in prepared):
