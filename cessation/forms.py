@@ -552,11 +552,12 @@ class ScheduleForm(forms.Form):
         kwargs = {
             "frequency": data["frequency"],
             "times": [data[f"time_{n}"] for n in TIME_SLOTS if data.get(f"time_{n}")],
-            # Early times not on the form (the first weeks are over) are kept as they are.
+            # Early times not on the form (the first weeks are over) are kept as they are, but
+            # for any that new quiet hours now cover (the service drops those).
             "early_times": (
                 [data[f"early_{n}"] for n in TIME_SLOTS if data.get(f"early_{n}")]
                 if self.early
-                else list(self.schedule.early_times or [])
+                else None
             ),
             "weekday": data.get("weekday")
             if data["frequency"] == CheckInSchedule.Frequency.WEEKLY

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Lookup
+from django.utils import timezone
 
 _UNHASHABLE = object()
 
@@ -44,6 +45,12 @@ def _prepared_column(field: models.Field, values: list[Any]) -> tuple[list[Any],
     return out, hashable and len(prepared) == 1
 
 
+def _default(field: models.Field) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
+
+
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
@@ -55,8 +62,7 @@ def insert_rows(
 
     Returns the new primary keys in the order of `rows`; with `ignore_conflicts`, rows that
     conflict with a unique constraint are skipped and the result is empty (as `bulk_create`).
-    A field left out takes its model default (one value for the whole batch: a `timezone.now`
-    default is the same moment on every row).
+    A field left out takes its model default, as with `bulk_create`.
     """
     if not rows:
         return []
@@ -68,17 +74,16 @@ def insert_rows(
             ignore_conflicts=ignore_conflicts,
         )
         return [] if ignore_conflicts else [obj.pk for obj in created]
-    # Fields left out take their model default, once for the whole batch (as bulk_create).
-    defaults = [
+    # Fields left out are filled as bulk_create fills them: their default (a blank string for
+    # a text field without one), the current time for auto_now fields; worked out per row.
+    omitted = [
         f
         for f in meta.concrete_fields
-        if f.name not in fields
-        and f.attname not in fields
-        and not f.primary_key
-        and f.has_default()
+        if f.name not in fields and f.attname not in fields and not f.primary_key
     ]
-    columns += defaults
-    rows = [(*row, *(f.get_default() for f in defaults)) for row in rows] if defaults else rows
+    columns += omitted
+    if omitted:
+        rows = [(*row, *(_default(f) for f in omitted)) for row in rows]
     quote = connection.ops.quote_name
     prepared = [_prepared_column(f, [row[i] for row in rows]) for i, f in enumerate(columns)]
     if all(constant for _, constant in prepared):

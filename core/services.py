@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import get_connection
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -176,43 +177,62 @@ def notification_mark_all_read(*, recipient: Any) -> int:
 
 
 def notification_delivery_attempt_batch(
-    *, delivery_ids: Sequence[int], chunk_size: int = 50
+    *,
+    delivery_ids: Sequence[int],
+    chunk_size: int = 25,
+    deadline: float | None = None,
+    due_only: bool = False,
 ) -> dict[str, int]:
     """Try a batch of deliveries, sharing one email connection. Returns counts by outcome.
 
     A chunk of deliveries is locked, sent and recorded in one transaction (one commit per
     chunk, not per email): if the worker dies mid-chunk, that chunk's rows are still pending
-    and are sent again, so delivery is at least once and at most one chunk is repeated."""
+    and are sent again, so delivery is at least once and at most one chunk is repeated.
+    `deadline` (a time.monotonic() value) is checked before each email: what is left stays
+    pending, uncounted, for the next run. `due_only` leaves rows whose next attempt is later
+    (another run tried them since the caller chose them: their backoff stands)."""
     outcomes: dict[str, int] = {}
     with get_connection() as connection:
         for start in range(0, len(delivery_ids), chunk_size):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             chunk = delivery_ids[start : start + chunk_size]
-            for status, count in _deliveries_attempt(chunk, connection).items():
+            for status, count in _deliveries_attempt(
+                chunk, connection, deadline=deadline, due_only=due_only
+            ).items():
                 outcomes[status] = outcomes.get(status, 0) + count
     return outcomes
 
 
 @transaction.atomic
-def _deliveries_attempt(delivery_ids: Sequence[int], email_connection) -> dict[str, int]:
+def _deliveries_attempt(
+    delivery_ids: Sequence[int], email_connection, *, deadline: float | None, due_only: bool
+) -> dict[str, int]:
+    pending = NotificationDelivery.objects.filter(
+        pk__any_of=delivery_ids, status=NotificationDelivery.Status.PENDING
+    )
+    if due_only:
+        pending = pending.filter(next_attempt_at__lte=timezone.now())
     deliveries = list(
-        NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        pending.select_for_update(skip_locked=True, of=("self",))
         .select_related("notification__recipient")
         # Channels never carry the body (it is shown in the app only): not even decrypted.
         .defer("notification__body")
-        .filter(pk__any_of=delivery_ids, status=NotificationDelivery.Status.PENDING)
     )
-    if not deliveries:
-        return {"skipped": len(set(delivery_ids))}
+    order = {pk: n for n, pk in enumerate(delivery_ids)}
+    deliveries.sort(key=lambda d: order[d.pk])  # in the caller's order: urgent ones first
     outcomes = {"skipped": len(set(delivery_ids)) - len(deliveries)}
     sent = []
     for delivery in deliveries:
+        if deadline is not None and time.monotonic() >= deadline:
+            break  # the rest stay pending, untried, for the next run
         if _delivery_try(delivery, email_connection):
             sent.append(delivery.pk)
         else:  # a failure: its own backoff and error, saved on its own
             delivery.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
             outcomes[delivery.status] = outcomes.get(delivery.status, 0) + 1
     if sent:
-        NotificationDelivery.objects.filter(pk__in=sent).update(
+        NotificationDelivery.objects.filter(pk__any_of=sent).update(
             status=NotificationDelivery.Status.SENT,
             sent_at=timezone.now(),
             last_error="",
@@ -227,7 +247,13 @@ def _delivery_try(delivery: NotificationDelivery, email_connection) -> bool:
     (or give up) on the instance, for the caller to save; returns whether it was sent."""
     try:
         CHANNELS[delivery.channel].send(delivery.notification, connection=email_connection)
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time: not this delivery's failure
     except Exception as exc:  # any channel failure is retried, never lost
+        if email_connection is not None:
+            # A server that dropped the connection would fail every later email sent over it:
+            # the next send opens a new one.
+            email_connection.close()
         delivery.attempts += 1
         delivery.last_error = type(exc).__name__[:200]
         if delivery.attempts >= DELIVERY_MAX_ATTEMPTS:
@@ -283,19 +309,31 @@ def notification_delivery_sweep(*, batch_size: int = 200, budget_seconds: float 
     """Send deliveries that are due: first sends left to the sweep (a fan-out's emails), and
     retries of those whose first send or last retry did not succeed. Returns how many tried.
 
-    Works through them in batches (one email connection, one commit per chunk) until none is
-    due or the time budget is spent; the next sweep goes on from there. Claims rows with SKIP
-    LOCKED, so several workers (or a duplicated beat) share the work."""
-    started, tried = time.monotonic(), 0
-    while time.monotonic() - started < budget_seconds:
+    Works through them in batches (one email connection, one commit per chunk), urgent ones
+    first, until none is due or the time budget is spent (checked before every email, so a run
+    ends well inside the task's time limit); the next sweep goes on from there. Claims rows
+    with SKIP LOCKED, so several workers (or a duplicated beat) share the work."""
+    deadline, tried = time.monotonic() + budget_seconds, 0
+    while time.monotonic() < deadline:
+        due = NotificationDelivery.objects.filter(
+            status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        # Urgent notices (a safety flag's retry) first: they never wait behind a fan-out's
+        # storm of reminder emails.
         due_ids = list(
-            NotificationDelivery.objects.filter(
-                status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
-            )
+            due.filter(notification__urgent=True)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:batch_size]
         )
-        outcomes = notification_delivery_attempt_batch(delivery_ids=due_ids)
+        if len(due_ids) < batch_size:
+            due_ids += list(
+                due.filter(notification__urgent=False)
+                .order_by("next_attempt_at")
+                .values_list("pk", flat=True)[: batch_size - len(due_ids)]
+            )
+        outcomes = notification_delivery_attempt_batch(
+            delivery_ids=due_ids, deadline=deadline, due_only=True
+        )
         # A tried delivery is sent, failed, or pending with its next attempt later: the next
         # query no longer finds it. Rows another worker holds are its to send.
         done = sum(count for status, count in outcomes.items() if status != "skipped")

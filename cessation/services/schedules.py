@@ -223,6 +223,10 @@ def schedule_update(
         errors["quiet_end"] = str(exc)
     if errors:
         raise ValidationError(errors)
+    if early_times is None:
+        # Kept early times that new quiet hours now cover are dropped, not held against a
+        # change the person could not see them in.
+        parsed_early = [t for t in parsed_early if not rules.in_quiet_hours(t, q_start, q_end)]
     for field, values in (("times", parsed), ("early_times", parsed_early)):
         if field == "early_times" and not values:
             continue
@@ -290,8 +294,14 @@ def _claim(
     if after is not None:
         # A row comparison, which the (next_due_at, patient) index answers as a range (an
         # equivalent OR of two conditions is only a filter over every row claimed before).
+        field = CheckInSchedule._meta.get_field("next_due_at")
         due = due.filter(
-            RawSQL('("next_due_at", "patient_id") > (%s, %s)', after, output_field=BooleanField())
+            RawSQL(
+                '("next_due_at", "patient_id") > (%s, %s)',
+                # Prepared as the column stores it (SQLite compares datetimes as text).
+                (field.get_db_prep_value(after[0], connection), after[1]),
+                output_field=BooleanField(),
+            )
         )
     with transaction.atomic():
         rows = list(
@@ -387,7 +397,16 @@ def reminders_send_batch(*, schedule_ids: list[int], now: datetime | None = None
             continue
         key = row.plan_key()
         if key not in plans:
-            plans[key] = _slot_plan(row, now=now)
+            try:
+                plans[key] = _slot_plan(row, now=now)
+            except (rules.ScheduleError, ValueError):
+                # A schedule the arithmetic cannot work with (edited outside the forms, or
+                # deployment defaults inside quiet hours) must not hold up the rest of the
+                # batch: it stays claimed, is tried again when its lease runs out, and says so.
+                logger.exception("check-in schedule %s cannot be worked out", row.pk)
+                plans[key] = None
+        if plans[key] is None:
+            continue
         moves.setdefault((row.next_due_at, plans[key]), []).append(row.pk)
     due: list[tuple[int, datetime, date]] = []  # patient, slot, local day
     for (read_due, plan), group in moves.items():
@@ -471,7 +490,9 @@ def _schedules_move(ids: list[int], *, read_due: datetime, plan: _SlotPlan | Non
     # cannot answer, so the planner looks the ids up by primary key instead of walking every
     # schedule due at that moment (thousands share 19:00; the new moment has no statistics).
     in_ids, id_params = ids_condition(pk, ids)
-    where = f"{in_ids} AND next_due_at IS NOT DISTINCT FROM %s AND is_active"
+    # (SQLite before 3.39 has no IS NOT DISTINCT FROM; there the planner question does not arise.)
+    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "="
+    where = f"{in_ids} AND next_due_at {same} %s AND is_active"
     # Names from the model's metadata and placeholders only, never input.
     sql = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {where} RETURNING {pk}"  # noqa: S608
     with connection.cursor() as cursor:

@@ -799,15 +799,27 @@ def test_the_early_times_can_be_changed_and_apply_after_a_recent_discharge(clock
     assert saved.next_due_at == datetime(2025, 7, 15, 11, 30, tzinfo=UTC)
 
 
-def test_quiet_hours_moved_over_the_kept_early_times_are_refused_there_too(schedule):
+def test_quiet_hours_moved_over_shown_early_times_are_refused_there_too(schedule):
     with pytest.raises(ValidationError) as refused:
-        update(schedule, quiet_start="18:00")
+        update(schedule, quiet_start="18:00", early_times=["09:30", "19:00"])
 
     assert refused.value.message_dict == {
         "times": ["19:00 is in quiet hours (18:00 to 08:00): choose another time."],
         "early_times": ["19:00 is in quiet hours (18:00 to 08:00): choose another time."],
     }
     assert_unchanged(schedule)
+
+
+def test_kept_early_times_that_new_quiet_hours_cover_are_dropped_not_held_against_the_change(
+    schedule,
+):
+    # The form does not show early times once the first weeks are over: they are kept, and a
+    # change of quiet hours that covers one of them is not refused over a time nobody sees.
+    update(schedule, times=["19:00"], quiet_start="23:00", quiet_end="10:00")
+
+    saved = reload(schedule)
+    assert (saved.quiet_start, saved.quiet_end) == (time(23, 0), time(10, 0))
+    assert saved.early_times == ["19:00"]
 
 
 def test_leaving_out_the_early_times_keeps_them_and_an_empty_list_clears_them(schedule):
@@ -839,3 +851,41 @@ def test_a_change_releases_a_claim_and_recomputes_from_now(clock, schedule):
     saved = reload(schedule)
     assert saved.claimed_until is None
     assert saved.next_due_at == datetime(2025, 7, 15, 19, 0, tzinfo=UTC)
+
+
+def test_a_schedule_that_cannot_be_worked_out_does_not_hold_up_its_batch(clock, caplog):
+    good, bad = scheduled(2)
+    # Edited outside the forms into something the arithmetic refuses.
+    CheckInSchedule.objects.filter(pk=bad.pk).update(times=["25:99"])
+    clock.set(SLOT)
+    ids = services.reminders_claim_due()
+
+    sent = services.reminders_send_batch(schedule_ids=ids)
+
+    assert sent == 1
+    assert [r.patient_id for r in CheckInReminder.objects.all()] == [good.pk]
+    assert reload(good).next_due_at == NEXT_SLOT
+    # The bad one is left claimed, to be tried again when its lease runs out, and says so.
+    assert reload(bad).claimed_until is not None
+    assert f"check-in schedule {bad.pk} cannot be worked out" in caplog.text
+
+
+def test_one_tick_claims_everyone_due_at_the_same_moment_across_several_claims(
+    clock, settings, django_capture_on_commit_callbacks
+):
+    # Claims of CLAIM_BATCHES_AT_ONCE batches each, resumed after the last one claimed: on
+    # both databases the keyset must not lose the rest of a group due at the same instant.
+    settings.CESSATION_REMINDER_BATCH_SIZE = 1
+    settings.CESSATION_REMINDER_MAX_BATCHES = 20
+    schedules = scheduled(8)
+    clock.set(SLOT)
+
+    with (
+        mock.patch.object(checkin_reminder_batch_task, "apply_async") as queue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        claimed = services.reminders_tick()
+
+    assert claimed == 8
+    queued = [pk for c in queue.call_args_list for pk in c.kwargs["args"][0]]
+    assert sorted(queued) == sorted(s.pk for s in schedules)

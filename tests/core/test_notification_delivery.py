@@ -3,11 +3,13 @@ once, retried with backoff on a channel failure, and swept until sent or given u
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 from smtplib import SMTPException
 from unittest import mock
 
 import pytest
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.test import override_settings
@@ -356,10 +358,46 @@ def test_sweep_stops_when_its_time_budget_is_spent_and_the_next_goes_on(mailoutb
     for i in range(3):
         _make_delivery(recipient, title=f"due {i}", next_attempt_at=past + timedelta(seconds=i))
 
-    assert services.notification_delivery_sweep(batch_size=2, budget_seconds=0.000001) == 2
-    assert [email.subject for email in mailoutbox] == ["Exhale: due 0", "Exhale: due 1"]
-    assert services.notification_delivery_sweep(batch_size=2) == 1
+    # The budget is checked before every email: spent, nothing more is sent or counted.
+    assert services.notification_delivery_sweep(batch_size=2, budget_seconds=0) == 0
+    assert mailoutbox == []
+    assert set(NotificationDelivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert services.notification_delivery_sweep(batch_size=2) == 3
     assert len(mailoutbox) == 3
+
+
+def test_sweep_sends_urgent_notices_before_a_backlog_of_others(mailoutbox):
+    recipient = PatientFactory()
+    past = timezone.now() - timedelta(minutes=5)
+    for i in range(4):
+        _make_delivery(recipient, title=f"reminder {i}", next_attempt_at=past)
+    urgent = _make_delivery(recipient, title="URGENT", next_attempt_at=timezone.now())
+    Notification.objects.filter(deliveries=urgent).update(urgent=True)
+
+    services.notification_delivery_sweep(batch_size=2)
+
+    assert mailoutbox[0].subject == "Exhale: URGENT"
+    assert len(mailoutbox) == 5
+
+
+def test_a_failed_send_closes_the_shared_connection_so_the_next_email_still_goes(
+    mailoutbox, settings
+):
+    recipient = PatientFactory()
+    past = timezone.now() - timedelta(minutes=5)
+    first = _make_delivery(recipient, title="first", next_attempt_at=past)
+    second = _make_delivery(recipient, title="second", next_attempt_at=past + timedelta(seconds=1))
+    settings.EMAIL_BACKEND = "tests.core.test_notification_delivery.DropsAfterFirstSend"
+
+    assert services.notification_delivery_sweep() == 2
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert first.last_error == "SMTPServerDisconnected"
+    # Sent over a reopened connection: with the dropped one kept, it would have failed too.
+    assert (second.status, second.attempts) == ("sent", 1)
+    assert [email.subject for email in mailoutbox] == ["Exhale: second"]
 
 
 def test_sweep_counts_a_failed_retry_and_reschedules_it(mailoutbox):
@@ -386,3 +424,19 @@ def test_sweep_task_called_directly_sweeps(mailoutbox):
 
     assert tasks.notification_delivery_sweep_task() == 1
     assert len(mailoutbox) == 1
+
+
+class DropsAfterFirstSend(locmem.EmailBackend):
+    """A server that drops the connection on the first message; a reopened one works."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.broken = True
+
+    def send_messages(self, messages):
+        if self.broken:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+    def close(self):
+        self.broken = False
