@@ -128,6 +128,9 @@ class NotificationDelivery(models.Model):
         Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     channel = models.CharField(max_length=16)
+    # The notification's urgency, copied here so that the sweep finds urgent retries with an
+    # index of their own instead of joining every pending delivery of a fan-out.
+    urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -146,6 +149,11 @@ class NotificationDelivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status="pending"),
                 name="delivery_pending_due",
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending", urgent=True),
+                name="delivery_urgent_pending_due",
             ),
         ]
 

@@ -80,7 +80,10 @@ def notification_send(
         if channel not in CHANNELS:
             raise ValueError(f"Unknown notification channel {channel!r}")
         delivery = NotificationDelivery.objects.create(
-            notification=notification, channel=channel, next_attempt_at=first_sweep_at
+            notification=notification,
+            channel=channel,
+            urgent=urgent,
+            next_attempt_at=first_sweep_at,
         )
         enqueue_on_commit(
             notification_deliver_task,
@@ -140,6 +143,7 @@ def notifications_send_bulk(
         (
             "notification",
             "channel",
+            "urgent",
             "status",
             "attempts",
             "next_attempt_at",
@@ -147,7 +151,7 @@ def notifications_send_bulk(
             "created_at",
         ),
         [
-            (n, c, NotificationDelivery.Status.PENDING.value, 0, first_attempt, "", now)
+            (n, c, urgent, NotificationDelivery.Status.PENDING.value, 0, first_attempt, "", now)
             for n in notification_ids
             for c in channels
         ],
@@ -321,13 +325,13 @@ def notification_delivery_sweep(*, batch_size: int = 200, budget_seconds: float 
         # Urgent notices (a safety flag's retry) first: they never wait behind a fan-out's
         # storm of reminder emails.
         due_ids = list(
-            due.filter(notification__urgent=True)
+            due.filter(urgent=True)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:batch_size]
         )
         if len(due_ids) < batch_size:
             due_ids += list(
-                due.filter(notification__urgent=False)
+                due.filter(urgent=False)
                 .order_by("next_attempt_at")
                 .values_list("pk", flat=True)[: batch_size - len(due_ids)]
             )

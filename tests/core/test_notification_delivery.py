@@ -372,7 +372,7 @@ def test_sweep_sends_urgent_notices_before_a_backlog_of_others(mailoutbox):
     for i in range(4):
         _make_delivery(recipient, title=f"reminder {i}", next_attempt_at=past)
     urgent = _make_delivery(recipient, title="URGENT", next_attempt_at=timezone.now())
-    Notification.objects.filter(deliveries=urgent).update(urgent=True)
+    NotificationDelivery.objects.filter(pk=urgent.pk).update(urgent=True)
 
     services.notification_delivery_sweep(batch_size=2)
 
@@ -440,3 +440,20 @@ class DropsAfterFirstSend(locmem.EmailBackend):
 
     def close(self):
         self.broken = False
+
+
+def test_a_deliverys_urgency_is_its_notifications_for_the_sweep_to_find_first():
+    recipient = PatientFactory()
+
+    urgent = services.notification_send(
+        recipient=recipient, kind="flag", title="Urgent", urgent=True
+    )
+    (bulk,) = services.notifications_send_bulk(
+        drafts=[services.NoticeDraft(recipient_id=recipient.pk, kind="x", title="Bulk")],
+        urgent=True,
+    )
+    everyday = services.notification_send(recipient=recipient, kind="x", title="Everyday")
+
+    assert NotificationDelivery.objects.get(notification=urgent).urgent
+    assert NotificationDelivery.objects.get(notification_id=bulk).urgent
+    assert not NotificationDelivery.objects.get(notification=everyday).urgent
