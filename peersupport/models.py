@@ -1,1 +1,131 @@
-"""Models of peersupport. None yet: the issue that builds this app adds them."""
+"""Peer groups and who is in them, under what name.
+
+A patient takes part under one pseudonym for the whole deployment (`PeerMember`), after
+accepting the community guidelines; each group they join is a `Membership`. Certified peer
+specialists moderate the groups they are named on. Real identities are never shown to other
+members: only the care team and admins see who a pseudonym is.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class PeerGroup(models.Model):
+    """A moderated group: a cohort (people who joined in the same month) or a topic."""
+
+    class Kind(models.TextChoices):
+        COHORT = "cohort", "People who joined in the same month"
+        TOPIC = "topic", "A topic"
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    description = models.TextField(
+        help_text="Programme content: who the group is for, in plain words. Not encrypted."
+    )
+    cohort_month = models.DateField(
+        null=True, blank=True, help_text="For a cohort group: the first day of its month."
+    )
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="moderated_groups",
+        blank=True,
+        help_text="Certified peer specialists who moderate this group.",
+    )
+    is_open = models.BooleanField(
+        default=True, help_text="Whether patients can join. Members stay when it closes."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="topic", cohort_month__isnull=True)
+                | models.Q(kind="cohort", cohort_month__isnull=False),
+                name="peergroup_cohort_has_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeerMember(models.Model):
+    """A patient's presence in the peer groups: their pseudonym and the guidelines they
+    accepted. One per patient; the pseudonym is unique across the deployment, whatever its
+    case or spacing (`canonical_pseudonym`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="peer_member",
+    )
+    pseudonym = models.CharField(max_length=24)
+    canonical_pseudonym = models.CharField(max_length=24, editable=False)
+    guidelines_version = models.CharField(max_length=16, blank=True)
+    guidelines_accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["canonical_pseudonym"], name="peermember_pseudonym_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class Membership(models.Model):
+    """One patient in one group. Leaving or removal ends it (kept for the record); muting
+    stops posting until a time."""
+
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The moderator who removed the member (empty when they left themselves).",
+    )
+    muted_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one current membership of a group; past ones stay for the record.
+            models.UniqueConstraint(
+                fields=["group", "member"],
+                condition=models.Q(left_at__isnull=True),
+                name="membership_one_current",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["member", "group"],
+                condition=models.Q(left_at__isnull=True),
+                name="membership_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership of user #{self.member_id} in {self.group_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_at is None
+
+    def is_muted(self, at=None) -> bool:
+        return self.muted_until is not None and self.muted_until > (at or timezone.now())

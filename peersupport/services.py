@@ -1,0 +1,113 @@
+"""Writes of the peer groups: pseudonyms, the community guidelines, joining and leaving."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.services import audit_record
+from peersupport import permissions, pseudonyms
+from peersupport.models import Membership, PeerGroup, PeerMember
+
+# The version of the community guidelines in force. A new version asks members to accept it
+# again before they join another group.
+GUIDELINES_VERSION = "2026-11"
+
+
+def _own_names(user: User) -> list[str]:
+    return [user.full_name, user.preferred_name, user.email.split("@")[0]]
+
+
+@transaction.atomic
+def peer_member_set_pseudonym(*, user: User, pseudonym: str) -> PeerMember:
+    """Choose (or change) the name a patient goes by in every group. Refused, with the reason
+    in plain words and nothing changed, when it could identify them or is taken."""
+    if not permissions.can_take_part(user):
+        raise PermissionDenied("Only people in the programme choose a group name.")
+    try:
+        name = pseudonyms.check(pseudonym, own_names=_own_names(user))
+    except pseudonyms.PseudonymError as exc:
+        raise ValidationError({"pseudonym": str(exc)}) from exc
+    member = PeerMember.objects.select_for_update().filter(user=user).first()
+    changed = member is not None
+    member = member or PeerMember(user=user)
+    member.pseudonym = name
+    member.canonical_pseudonym = pseudonyms.canonical(name)
+    member.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"pseudonym": "Somebody already goes by that name. Choose another."}
+        ) from exc
+    audit_record(
+        actor=user,
+        action="peer.pseudonym_changed" if changed else "peer.pseudonym_chosen",
+        subject=user,
+        target=member,
+    )
+    return member
+
+
+@transaction.atomic
+def guidelines_accept(*, user: User, version: str = GUIDELINES_VERSION) -> PeerMember:
+    """Record that the patient accepted the community guidelines (after choosing a name)."""
+    if not permissions.can_take_part(user):
+        raise PermissionDenied("Only people in the programme accept the group guidelines.")
+    if version != GUIDELINES_VERSION:
+        raise ValidationError({"version": "These guidelines have changed: read them again."})
+    member = PeerMember.objects.select_for_update().filter(user=user).first()
+    if member is None:
+        raise ValidationError({"pseudonym": "Choose the name you will go by in groups first."})
+    member.guidelines_version = version
+    member.guidelines_accepted_at = timezone.now()
+    member.save(update_fields=["guidelines_version", "guidelines_accepted_at"])
+    audit_record(
+        actor=user, action="peer.guidelines_accepted", subject=user, detail={"version": version}
+    )
+    return member
+
+
+@transaction.atomic
+def group_join(*, user: User, group: PeerGroup) -> Membership:
+    """Join an open group. Needs a pseudonym and the current guidelines accepted. Joining a
+    group one is already in changes nothing and returns that membership."""
+    if not permissions.can_take_part(user):
+        raise PermissionDenied("Only people in the programme join groups.")
+    member = PeerMember.objects.filter(user=user).first()
+    if member is None:
+        raise ValidationError({"pseudonym": "Choose the name you will go by in groups first."})
+    if member.guidelines_version != GUIDELINES_VERSION:
+        raise ValidationError({"guidelines": "Read and accept the group guidelines first."})
+    current = Membership.objects.filter(group=group, member=user, left_at__isnull=True).first()
+    if current is not None:
+        return current
+    group = PeerGroup.objects.select_for_update().get(pk=group.pk)
+    if not group.is_open:
+        raise ValidationError({"group": "This group is not taking new members."})
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(group=group, member=user)
+    except IntegrityError:  # joined at the same moment from another tab
+        return Membership.objects.get(group=group, member=user, left_at__isnull=True)
+    audit_record(actor=user, action="peer.group_joined", subject=user, target=group)
+    return membership
+
+
+@transaction.atomic
+def group_leave(*, user: User, group: PeerGroup) -> Membership:
+    """Leave a group. Posts stay, under the pseudonym. Refused when not a member."""
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(group=group, member=user, left_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise ValidationError({"group": "You are not in this group."})
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["left_at"])
+    audit_record(actor=user, action="peer.group_left", subject=user, target=group)
+    return membership
