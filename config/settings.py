@@ -437,6 +437,10 @@ CESSATION_QUIET_HOURS = env.list("CESSATION_QUIET_HOURS", default=["22:00", "08:
 CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default=2000)
 CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=50)
 CESSATION_CLAIM_LEASE_SECONDS = env.int("CESSATION_CLAIM_LEASE_SECONDS", default=300)
+
+# --- Peer groups ----------------------------------------------------------------------------------
+# A new member's first posts (this many) are read by a peer specialist before anyone else.
+PEERSUPPORT_PREMODERATED_POSTS = env.int("PEERSUPPORT_PREMODERATED_POSTS", default=3)
 # Missed check-ins in a row that lead to: a gentle second reminder, the peer specialist being
 # asked to reach out, a nonresponse flag (and in the first weeks after discharge, sooner).
 CESSATION_MISSED_LADDER = {

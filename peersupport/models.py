@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.fields import EncryptedTextField
+
 
 class PeerGroup(models.Model):
     """A moderated group: a cohort (people who joined in the same month) or a topic."""
@@ -129,3 +131,72 @@ class Membership(models.Model):
 
     def is_muted(self, at=None) -> bool:
         return self.muted_until is not None and self.muted_until > (at or timezone.now())
+
+
+class Post(models.Model):
+    """A post that starts a thread, or a reply to one (replies are one level deep).
+
+    Every post is screened before anyone else sees it: `published` shows it; `held` keeps it
+    visible to its author only ("waiting for a moderator") and puts it in the moderation queue,
+    with the screening's reason and evidence. The body and the evidence (the author's words) are
+    encrypted at rest."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        HELD = "held", "Waiting for a moderator"
+        REJECTED = "rejected", "Not published"
+        REMOVED = "removed", "Removed by a moderator"
+
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_posts"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = EncryptedTextField()
+    status = models.CharField(max_length=12, choices=Status.choices)
+    # Why it is held, in plain words for moderators and the author ("shares a phone number",
+    # "a new member's first posts are read by a moderator first"): rule reasons, never the text.
+    held_reason = models.CharField(max_length=200, blank=True)
+    screening_action = models.CharField(max_length=12, blank=True)
+    screening_categories = models.JSONField(default=list, blank=True)
+    screening_evidence = EncryptedTextField(blank=True, help_text="JSON: the matched excerpts.")
+    flag_ref = models.CharField(
+        max_length=80, blank=True, help_text="The safety flag raised from this post, if any."
+    )
+    is_pinned = models.BooleanField(default=False)
+    is_announcement = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False, help_text="A locked thread takes no replies.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["group", "-is_pinned", "-created_at"],
+                condition=models.Q(parent__isnull=True),
+                name="post_group_threads",
+            ),
+            models.Index(fields=["parent", "created_at"], name="post_thread_replies"),
+            models.Index(
+                fields=["group", "created_at"],
+                condition=models.Q(status="held"),
+                name="post_held_queue",
+            ),
+            models.Index(fields=["author", "status"], name="post_author_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="published", published_at__isnull=False)
+                | ~models.Q(status="published"),
+                name="post_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post #{self.pk} in {self.group_id}"
+
+    @property
+    def is_reply(self) -> bool:
+        return self.parent_id is not None

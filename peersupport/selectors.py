@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from peersupport.models import Membership, PeerGroup
+from peersupport.models import Membership, PeerGroup, Post
 
 
 def groups_for_patient(*, user: User) -> QuerySet[PeerGroup]:
@@ -19,4 +19,17 @@ def groups_for_patient(*, user: User) -> QuerySet[PeerGroup]:
         )
         .filter(Q(is_open=True) | Q(is_member=True))
         .order_by("-is_member", "kind", "name")
+    )
+
+
+def thread_posts_for(*, user: User, thread: Post) -> list[Post]:
+    """A thread as one member sees it: the opening post and its replies, oldest first, those
+    published plus the member's own held ones (shown as waiting for a moderator). Nobody else's
+    held, rejected or removed posts."""
+    visible = Q(status=Post.Status.PUBLISHED) | Q(status=Post.Status.HELD, author=user)
+    return list(
+        Post.objects.filter(Q(pk=thread.pk) | Q(parent=thread))
+        .filter(visible)
+        .select_related("author__peer_member")
+        .order_by(F("parent_id").asc(nulls_first=True), "created_at", "pk")
     )

@@ -1,7 +1,12 @@
-"""Writes of the peer groups: pseudonyms, the community guidelines, joining and leaving."""
+"""Writes of the peer groups: pseudonyms, the community guidelines, joining and leaving,
+posts and replies (screened before anyone else sees them)."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,11 +14,17 @@ from django.utils import timezone
 from accounts.models import User
 from core.services import audit_record
 from peersupport import permissions, pseudonyms
-from peersupport.models import Membership, PeerGroup, PeerMember
+from peersupport.models import Membership, PeerGroup, PeerMember, Post
+from safety.models import Flag
+from safety.screening import screen_text
+from safety.services import flag_raise_from_screening
 
 # The version of the community guidelines in force. A new version asks members to accept it
 # again before they join another group.
 GUIDELINES_VERSION = "2026-11"
+
+MAX_POST_CHARS = 5_000
+NEW_MEMBER_REASON = "A new member's first posts are read by a peer specialist first."
 
 
 def _own_names(user: User) -> list[str]:
@@ -111,3 +122,82 @@ def group_leave(*, user: User, group: PeerGroup) -> Membership:
     membership.save(update_fields=["left_at"])
     audit_record(actor=user, action="peer.group_left", subject=user, target=group)
     return membership
+
+
+@dataclass(frozen=True)
+class PostResult:
+    post: Post
+    crisis: bool  # the author is shown the crisis page
+
+
+def _current_membership(user: User, group: PeerGroup) -> Membership:
+    membership = Membership.objects.filter(group=group, member=user, left_at__isnull=True).first()
+    if membership is None or not permissions.can_take_part(user):
+        # Views turn this into a 404: a group one is not in is not there.
+        raise PermissionDenied("You are not in this group.")
+    return membership
+
+
+@transaction.atomic
+def post_create(
+    *, author: User, group: PeerGroup, body: str, parent: Post | None = None
+) -> PostResult:
+    """Post to a group, or reply to a thread in it. Screened first: published, held for a
+    moderator (personal details, harmful advice, a new member's first posts), or held with a
+    flag raised to the clinician (crisis), in which case the author is shown the crisis page.
+    Bad input is refused with a clear message and nothing is written."""
+    membership = _current_membership(author, group)
+    if membership.is_muted():
+        local = timezone.localtime(membership.muted_until)
+        raise ValidationError(
+            {"body": f"A peer specialist has paused your posting until {local:%-d %B, %H:%M}."}
+        )
+    if parent is not None:
+        parent = Post.objects.select_for_update().filter(pk=parent.pk).first()
+        if parent is None or parent.group_id != group.pk or parent.parent_id is not None:
+            raise ValidationError({"parent": "That conversation is not in this group."})
+        if parent.status != Post.Status.PUBLISHED:
+            raise ValidationError({"parent": "That conversation is not open for replies."})
+        if parent.is_locked:
+            raise ValidationError(
+                {"parent": "A peer specialist has closed this conversation to new replies."}
+            )
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    if len(body) > MAX_POST_CHARS:
+        raise ValidationError(
+            {"body": f"Keep it under {MAX_POST_CHARS:,} characters ({len(body):,} now)."}
+        )
+    verdict = screen_text(body)
+    new_member = (
+        Post.objects.filter(author=author, status=Post.Status.PUBLISHED).count()
+        < settings.PEERSUPPORT_PREMODERATED_POSTS
+    )
+    held = verdict.hold or new_member
+    now = timezone.now()
+    post = Post.objects.create(
+        group=group,
+        author=author,
+        parent=parent,
+        body=body,
+        status=Post.Status.HELD if held else Post.Status.PUBLISHED,
+        published_at=None if held else now,
+        held_reason=(verdict.summary if verdict.hold else NEW_MEMBER_REASON)[:200] if held else "",
+        screening_action=verdict.action,
+        screening_categories=list(verdict.categories),
+        screening_evidence=json.dumps([e.as_dict() for e in verdict.evidence])
+        if verdict.evidence
+        else "",
+        created_at=now,
+    )
+    flag = flag_raise_from_screening(
+        patient=author,
+        verdict=verdict,
+        source=Flag.Source.REPLY if parent else Flag.Source.POST,
+        source_ref=f"peersupport.post:{post.pk}",
+    )
+    if flag is not None:
+        post.flag_ref = f"safety.flag:{flag.pk}"
+        post.save(update_fields=["flag_ref"])
+    return PostResult(post=post, crisis=flag is not None and flag.category == Flag.Category.CRISIS)

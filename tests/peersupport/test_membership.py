@@ -26,6 +26,11 @@ def group():
     )
 
 
+def a_patient():
+    # A fixed real name, so no random one happens to share a word with the pseudonyms here.
+    return PatientFactory(full_name="Robin Example")
+
+
 def ready(patient, name="Quiet Fox"):
     services.peer_member_set_pseudonym(user=patient, pseudonym=name)
     services.guidelines_accept(user=patient)
@@ -44,7 +49,7 @@ def test_a_patient_chooses_a_name_and_it_is_audited_without_the_name():
 
 
 def test_changing_the_name_keeps_one_member_and_says_so_in_the_audit():
-    patient = PatientFactory()
+    patient = a_patient()
     services.peer_member_set_pseudonym(user=patient, pseudonym="Quiet Fox")
 
     services.peer_member_set_pseudonym(user=patient, pseudonym="Blue Heron")
@@ -54,8 +59,8 @@ def test_changing_the_name_keeps_one_member_and_says_so_in_the_audit():
 
 
 def test_a_name_somebody_else_goes_by_is_refused_whatever_its_case():
-    services.peer_member_set_pseudonym(user=PatientFactory(), pseudonym="Quiet Fox")
-    patient = PatientFactory()
+    services.peer_member_set_pseudonym(user=a_patient(), pseudonym="Quiet Fox")
+    patient = a_patient()
 
     with pytest.raises(ValidationError) as refused:
         services.peer_member_set_pseudonym(user=patient, pseudonym="quiet   FOX")
@@ -67,11 +72,11 @@ def test_a_name_somebody_else_goes_by_is_refused_whatever_its_case():
 
 
 def test_the_database_refuses_a_duplicate_name_too():
-    services.peer_member_set_pseudonym(user=PatientFactory(), pseudonym="Quiet Fox")
+    services.peer_member_set_pseudonym(user=a_patient(), pseudonym="Quiet Fox")
 
     with pytest.raises(IntegrityError):
         PeerMember.objects.create(
-            user=PatientFactory(), pseudonym="Quiet Fox", canonical_pseudonym="quiet fox"
+            user=a_patient(), pseudonym="Quiet Fox", canonical_pseudonym="quiet fox"
         )
 
 
@@ -94,7 +99,7 @@ def test_staff_do_not_take_part_under_a_pseudonym(factory):
 
 
 def test_a_patient_joins_a_group_after_choosing_a_name_and_accepting_the_guidelines(group):
-    patient = ready(PatientFactory())
+    patient = ready(a_patient())
 
     membership = services.group_join(user=patient, group=group)
 
@@ -103,7 +108,7 @@ def test_a_patient_joins_a_group_after_choosing_a_name_and_accepting_the_guideli
 
 
 def test_joining_needs_a_name_then_the_guidelines(group):
-    patient = PatientFactory()
+    patient = a_patient()
 
     with pytest.raises(ValidationError, match="Choose the name"):
         services.group_join(user=patient, group=group)
@@ -114,7 +119,7 @@ def test_joining_needs_a_name_then_the_guidelines(group):
 
 
 def test_guidelines_of_an_old_version_are_refused():
-    patient = PatientFactory()
+    patient = a_patient()
     services.peer_member_set_pseudonym(user=patient, pseudonym="Quiet Fox")
 
     with pytest.raises(ValidationError, match="have changed"):
@@ -124,7 +129,7 @@ def test_guidelines_of_an_old_version_are_refused():
 
 
 def test_joining_twice_changes_nothing(group):
-    patient = ready(PatientFactory())
+    patient = ready(a_patient())
     first = services.group_join(user=patient, group=group)
 
     again = services.group_join(user=patient, group=group)
@@ -137,14 +142,14 @@ def test_joining_twice_changes_nothing(group):
 def test_a_closed_group_takes_no_new_members(group):
     group.is_open = False
     group.save()
-    patient = ready(PatientFactory())
+    patient = ready(a_patient())
 
     with pytest.raises(ValidationError, match="not taking new members"):
         services.group_join(user=patient, group=group)
 
 
 def test_leaving_ends_the_membership_and_a_member_can_join_again(group):
-    patient = ready(PatientFactory())
+    patient = ready(a_patient())
     services.group_join(user=patient, group=group)
 
     left = services.group_leave(user=patient, group=group)
@@ -158,7 +163,7 @@ def test_leaving_ends_the_membership_and_a_member_can_join_again(group):
 
 def test_leaving_a_group_one_is_not_in_is_refused(group):
     with pytest.raises(ValidationError, match="not in this group"):
-        services.group_leave(user=PatientFactory(), group=group)
+        services.group_leave(user=a_patient(), group=group)
 
 
 def test_a_cohort_group_needs_its_month():
@@ -184,11 +189,11 @@ def test_the_groups_page_lists_open_groups_and_the_patients_own_first(
     PeerGroup.objects.create(
         name="Closed", slug="closed", kind=PeerGroup.Kind.TOPIC, description="x", is_open=False
     )
-    patient = ready(PatientFactory())
+    patient = ready(a_patient())
     services.group_join(user=patient, group=closed_mine)
     closed_mine.is_open = False
     closed_mine.save()
-    other = ready(PatientFactory(), name="Blue Heron")
+    other = ready(a_patient(), name="Blue Heron")
     services.group_join(user=other, group=group)
 
     with django_assert_num_queries(1):
