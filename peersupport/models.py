@@ -200,3 +200,63 @@ class Post(models.Model):
     @property
     def is_reply(self) -> bool:
         return self.parent_id is not None
+
+
+class Reaction(models.Model):
+    """Encouragement on a post: a small fixed set, and no way to dislike."""
+
+    class Kind(models.TextChoices):
+        HEART = "heart", "Sending support"
+        STRONG = "strong", "You've got this"
+        CLAP = "clap", "Well done"
+        HUG = "hug", "Hug"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "member", "kind"], name="reaction_once_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on post #{self.post_id}"
+
+
+class Report(models.Model):
+    """A member's report of a post to the group's peer specialists."""
+
+    class Reason(models.TextChoices):
+        UNKIND = "unkind", "Unkind"
+        PERSONAL_INFO = "personal_info", "Shares personal information"
+        HARMFUL_ADVICE = "harmful_advice", "Harmful advice"
+        WORRIED = "worried", "I'm worried about this person"
+        OTHER = "other", "Something else"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "reporter"], name="report_once_per_member"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(handled_at__isnull=True),
+                name="report_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on post #{self.post_id}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.services import audit_record
 from peersupport import permissions, pseudonyms
-from peersupport.models import Membership, PeerGroup, PeerMember, Post
+from peersupport.models import Membership, PeerGroup, PeerMember, Post, Reaction, Report
 from safety.models import Flag
 from safety.screening import screen_text
 from safety.services import flag_raise_from_screening
@@ -201,3 +201,49 @@ def post_create(
         post.flag_ref = f"safety.flag:{flag.pk}"
         post.save(update_fields=["flag_ref"])
     return PostResult(post=post, crisis=flag is not None and flag.category == Flag.Category.CRISIS)
+
+
+MAX_REPORT_NOTE_CHARS = 1_000
+
+
+def _visible_post(user: User, post: Post) -> Post:
+    """A published post in a group the user is in, or PermissionDenied (a 404 in views)."""
+    _current_membership(user, post.group)
+    if post.status != Post.Status.PUBLISHED:
+        raise PermissionDenied("That post is not there.")
+    return post
+
+
+@transaction.atomic
+def reaction_add(*, member: User, post: Post, kind: str) -> Reaction:
+    """Encourage a post. The same reaction twice is refused with a clear message."""
+    _visible_post(member, post)
+    if kind not in Reaction.Kind.values:
+        raise ValidationError({"kind": "Choose one of the reactions shown."})
+    try:
+        with transaction.atomic():
+            return Reaction.objects.create(post=post, member=member, kind=kind)
+    except IntegrityError as exc:
+        raise ValidationError({"kind": "You have already reacted like this."}) from exc
+
+
+@transaction.atomic
+def report_create(*, reporter: User, post: Post, reason: str, note: str = "") -> Report:
+    """Report a post to the group's peer specialists. Once per post per member; not one's own."""
+    _visible_post(reporter, post)
+    if post.author_id == reporter.pk:
+        raise ValidationError({"post": "This is your own post."})
+    if reason not in Report.Reason.values:
+        raise ValidationError({"reason": "Choose why you are reporting this post."})
+    note = note.strip()
+    if len(note) > MAX_REPORT_NOTE_CHARS:
+        raise ValidationError(
+            {"note": f"Keep the note under {MAX_REPORT_NOTE_CHARS:,} characters."}
+        )
+    try:
+        with transaction.atomic():
+            return Report.objects.create(post=post, reporter=reporter, reason=reason, note=note)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"post": "You have already reported this post. A peer specialist will look at it."}
+        ) from exc
