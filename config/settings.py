@@ -255,6 +255,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600.0, "queue": "default"},
     },
+    "peersupport-unanswered-posts": {
+        "task": "peersupport.tasks.unanswered_posts_nudge_task",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
+    },
+    "peersupport-overdue-messages": {
+        "task": "peersupport.tasks.overdue_messages_report_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     "core-notification-delivery-sweep": {
         "task": "core.tasks.notification_delivery_sweep_task",
         "schedule": 60.0,
@@ -438,9 +448,6 @@ CESSATION_REMINDER_BATCH_SIZE = env.int("CESSATION_REMINDER_BATCH_SIZE", default
 CESSATION_REMINDER_MAX_BATCHES = env.int("CESSATION_REMINDER_MAX_BATCHES", default=50)
 CESSATION_CLAIM_LEASE_SECONDS = env.int("CESSATION_CLAIM_LEASE_SECONDS", default=300)
 
-# --- Peer groups ----------------------------------------------------------------------------------
-# A new member's first posts (this many) are read by a peer specialist before anyone else.
-PEERSUPPORT_PREMODERATED_POSTS = env.int("PEERSUPPORT_PREMODERATED_POSTS", default=3)
 # Missed check-ins in a row that lead to: a gentle second reminder, the peer specialist being
 # asked to reach out, a nonresponse flag (and in the first weeks after discharge, sooner).
 CESSATION_MISSED_LADDER = {
@@ -459,6 +466,17 @@ CESSATION_DETERIORATION = {
     "mood_fall": env.int("CESSATION_DETERIORATION_MOOD_FALL", default=2),
     "good_sleep_share": env.float("CESSATION_DETERIORATION_GOOD_SLEEP_SHARE", default=0.5),
 }
+
+# --- Peer groups ----------------------------------------------------------------------------------
+# A new member's first posts (this many) are read by a peer specialist before anyone else.
+PEERSUPPORT_PREMODERATED_POSTS = env.int("PEERSUPPORT_PREMODERATED_POSTS", default=3)
+# A member's post with no reply from anyone else after this many hours is nudged to the group's
+# peer specialists.
+PEERSUPPORT_UNANSWERED_HOURS = env.int("PEERSUPPORT_UNANSWERED_HOURS", default=24)
+# "A peer specialist usually replies within N working day(s)": past it, their lead is told.
+# Working days are Monday to Friday except the holidays listed (ISO dates, comma-separated).
+PEERSUPPORT_REPLY_WORKING_DAYS = env.int("PEERSUPPORT_REPLY_WORKING_DAYS", default=1)
+PEERSUPPORT_HOLIDAYS = env.list("PEERSUPPORT_HOLIDAYS", default=[])
 
 # --- Crisis resources ----------------------------------------------------------------------------
 # Used when the database is unreachable, and as the first content of a new deployment; admins

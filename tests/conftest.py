@@ -13,13 +13,15 @@ from tests import factories
 
 
 def seed_reference_data() -> None:
-    """What the data migrations put in a new deployment's database: the crisis resources and the
-    health timeline. Their forwards() functions add them only where missing."""
+    """What the data migrations put in a new deployment's database: the crisis resources, the
+    health timeline and the moderators' message templates. Their forwards() functions add them
+    only where missing."""
     from django.apps import apps
 
     for module in (
         "safety.migrations.0002_uk_crisis_resources",
         "cessation.migrations.0002_health_benefits",
+        "peersupport.migrations.0004_moderator_message_templates",
     ):
         importlib.import_module(module).forwards(apps, None)
 

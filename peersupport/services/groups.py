@@ -1,5 +1,6 @@
 """Writes of the peer groups: pseudonyms, the community guidelines, joining and leaving,
-posts and replies (screened before anyone else sees them)."""
+posts and replies (screened before anyone else sees them), peer specialists' own posts,
+reactions and reports."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.services import audit_record
+from core.exceptions import StateConflict
+from core.services import audit_record, notification_send
 from peersupport import permissions, pseudonyms
 from peersupport.models import Membership, PeerGroup, PeerMember, Post, Reaction, Report
 from safety.models import Flag
@@ -97,6 +100,13 @@ def group_join(*, user: User, group: PeerGroup) -> Membership:
     if current is not None:
         return current
     group = PeerGroup.objects.select_for_update().get(pk=group.pk)
+    if Membership.objects.filter(group=group, member=user, removed_by__isnull=False).exists():
+        raise ValidationError(
+            {
+                "group": "A peer specialist removed you from this group, so you cannot join it "
+                "again. You can message your peer support specialist about it."
+            }
+        )
     if not group.is_open:
         raise ValidationError({"group": "This group is not taking new members."})
     try:
@@ -200,7 +210,105 @@ def post_create(
     if flag is not None:
         post.flag_ref = f"safety.flag:{flag.pk}"
         post.save(update_fields=["flag_ref"])
+    if held:
+        _tell_moderators_post_held(post)
+    else:
+        thread_reply_recorded(reply=post)
     return PostResult(post=post, crisis=flag is not None and flag.category == Flag.Category.CRISIS)
+
+
+def thread_reply_recorded(*, reply: Post) -> None:
+    """A reply was published: the thread is answered once someone other than its author replies
+    (nobody-left-unanswered counts from the opening post until then)."""
+    if reply.parent_id is None:
+        return
+    Post.objects.filter(pk=reply.parent_id, first_reply_at__isnull=True).exclude(
+        author_id=reply.author_id
+    ).update(first_reply_at=reply.published_at or timezone.now())
+
+
+def _tell_moderators_post_held(post: Post) -> None:
+    """Each of the group's peer specialists gets a notice (no names, no text: the queue has it)."""
+    for moderator in post.group.moderators.filter(is_active=True):
+        notification_send(
+            recipient=moderator,
+            kind="peer_post_held",
+            title=f"A post in {post.group.name} is waiting for you",
+            body=f"Why it is waiting: {post.held_reason}",
+            url=reverse("peersupport:moderation_post", args=[post.pk]),
+        )
+
+
+STAFF_KINDS = (Post.Kind.STAFF, Post.Kind.ANNOUNCEMENT, Post.Kind.WELCOME, Post.Kind.PROGRAMME)
+
+
+@transaction.atomic
+def staff_post_create(
+    *,
+    author: User,
+    group: PeerGroup,
+    body: str,
+    kind: str = Post.Kind.STAFF,
+    parent: Post | None = None,
+    pinned: bool = False,
+    approved_by: User | None = None,
+    approved_on=None,
+) -> Post:
+    """A peer specialist posts in a group they moderate: a reply, an announcement (pinned if
+    asked), the group's welcome post (one per group: a new one replaces its text), or programme
+    content, which must name the clinician who approved it and when. Published at once."""
+    if not permissions.can_moderate(author, group):
+        raise PermissionDenied("Only the group's peer specialists post here as staff.")
+    if kind not in STAFF_KINDS:
+        raise ValidationError({"kind": "Choose what kind of post this is."})
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    if len(body) > MAX_POST_CHARS:
+        raise ValidationError(
+            {"body": f"Keep it under {MAX_POST_CHARS:,} characters ({len(body):,} now)."}
+        )
+    if parent is not None:
+        if kind != Post.Kind.STAFF:
+            raise ValidationError({"kind": "Replies are ordinary posts."})
+        parent = Post.objects.select_for_update().filter(pk=parent.pk).first()
+        if parent is None or parent.group_id != group.pk or parent.parent_id is not None:
+            raise ValidationError({"parent": "That conversation is not in this group."})
+        if parent.status != Post.Status.PUBLISHED:
+            raise StateConflict("That conversation is not open for replies.")
+    if kind == Post.Kind.PROGRAMME:
+        if approved_by is None or not approved_by.is_clinician or approved_on is None:
+            raise ValidationError(
+                {"approved_by": "Programme content needs the clinician who approved it, and when."}
+            )
+    else:
+        approved_by, approved_on = None, None
+    now = timezone.now()
+    if kind == Post.Kind.WELCOME:
+        welcome = Post.objects.select_for_update().filter(group=group, kind=kind).first()
+        if welcome is not None:
+            welcome.body, welcome.author = body, author
+            welcome.save(update_fields=["body", "author"])
+            audit_record(actor=author, action="peer.welcome_updated", target=welcome)
+            return welcome
+        pinned = True
+    post = Post.objects.create(
+        group=group,
+        author=author,
+        parent=parent,
+        body=body,
+        kind=kind,
+        status=Post.Status.PUBLISHED,
+        published_at=now,
+        created_at=now,
+        is_pinned=pinned and parent is None,
+        approved_by=approved_by,
+        approved_on=approved_on,
+    )
+    if parent is not None:
+        thread_reply_recorded(reply=post)
+    audit_record(actor=author, action="peer.staff_posted", target=post, detail={"kind": kind})
+    return post
 
 
 MAX_REPORT_NOTE_CHARS = 1_000
@@ -228,6 +336,15 @@ def reaction_add(*, member: User, post: Post, kind: str) -> Reaction:
 
 
 @transaction.atomic
+def reaction_remove(*, member: User, post: Post, kind: str) -> None:
+    """Take back one's own reaction. Taking back one never given is refused."""
+    _visible_post(member, post)
+    deleted, _ = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
+    if not deleted:
+        raise ValidationError({"kind": "You have not reacted like this."})
+
+
+@transaction.atomic
 def report_create(*, reporter: User, post: Post, reason: str, note: str = "") -> Report:
     """Report a post to the group's peer specialists. Once per post per member; not one's own."""
     _visible_post(reporter, post)
@@ -242,8 +359,26 @@ def report_create(*, reporter: User, post: Post, reason: str, note: str = "") ->
         )
     try:
         with transaction.atomic():
-            return Report.objects.create(post=post, reporter=reporter, reason=reason, note=note)
+            report = Report.objects.create(post=post, reporter=reporter, reason=reason, note=note)
     except IntegrityError as exc:
         raise ValidationError(
             {"post": "You have already reported this post. A peer specialist will look at it."}
         ) from exc
+    worried = reason == Report.Reason.WORRIED
+    for moderator in post.group.moderators.filter(is_active=True):
+        notification_send(
+            recipient=moderator,
+            kind="peer_post_reported",
+            title=(
+                f"A member in {post.group.name} is worried about someone"
+                if worried
+                else f"A post in {post.group.name} was reported"
+            ),
+            body=f"Reason: {report.get_reason_display()}.",
+            url=reverse("peersupport:moderation_post", args=[post.pk]),
+            urgent=worried,
+        )
+    audit_record(
+        actor=reporter, action="peer.post_reported", target=post, detail={"reason": reason}
+    )
+    return report
