@@ -539,3 +539,54 @@ def unread_messages_count(*, user: User) -> int:
 def reply_promise_text() -> str:
     days = settings.PEERSUPPORT_REPLY_WORKING_DAYS
     return f"A peer specialist usually replies within {days} working day{'s' if days > 1 else ''}."
+
+
+# --- Moderation pages: the identity look-up for admins, the log's filters and member links -------
+
+
+def membership_get_for_staff(*, user: User, membership_id: int) -> Membership:
+    """A membership for the identity look-up: any one for admins, one in a group they moderate
+    for peer specialists (who may still be refused by the service); anything else is a 404."""
+    if user.role != "admin":
+        return membership_get_for_moderator(user=user, membership_id=membership_id)
+    membership = (
+        Membership.objects.filter(pk=membership_id)
+        .select_related("group", "member__peer_member")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def moderation_log_filters(*, user: User) -> tuple[QuerySet[PeerGroup], QuerySet[User]]:
+    """What the moderation log can be narrowed to: admins, any group and any peer specialist or
+    admin; peer specialists, their own groups and those who moderate them."""
+    if user.role == "admin":
+        return (
+            PeerGroup.objects.order_by("name", "pk"),
+            User.objects.filter(role__in=["peer", "admin"]).order_by("full_name", "pk"),
+        )
+    groups = PeerGroup.objects.filter(moderators=user).order_by("name", "pk")
+    moderators = (
+        User.objects.filter(moderated_groups__in=groups.values("pk"))
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+    return groups, moderators
+
+
+def memberships_for_actions(*, actions: list[ModerationAction]) -> dict[tuple[int, int], int]:
+    """For a page of the moderation log: the membership (latest) of each action's member in its
+    group, by (group id, member id), in one query."""
+    pairs = {(action.group_id, action.member_id) for action in actions if action.member_id}
+    if not pairs:
+        return {}
+    rows = (
+        Membership.objects.filter(
+            group_id__in={group for group, _ in pairs}, member_id__in={m for _, m in pairs}
+        )
+        .order_by("joined_at", "pk")
+        .values_list("group_id", "member_id", "pk")
+    )
+    return {(group, member): pk for group, member, pk in rows if (group, member) in pairs}
