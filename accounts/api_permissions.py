@@ -55,3 +55,13 @@ class IsClinician(_RoleIn):
 class IsPatient(_RoleIn):
     roles = frozenset({Role.PATIENT})
     role_message = "Only patients have this."
+
+
+class IsPeer(_RoleIn):
+    roles = frozenset({Role.PEER})
+    role_message = "Only peer support specialists can do this."
+
+
+class IsPeerOrAdmin(_RoleIn):
+    roles = frozenset({Role.PEER, Role.ADMIN})
+    role_message = "Only peer support specialists and admins can read this."

@@ -5,6 +5,10 @@ from django.urls import path
 from accounts import api as accounts_api
 from cessation import api as cessation_api
 from core.api import views as core_api
+from peersupport.api import member as peer_member_api
+from peersupport.api import messages as peer_messages_api
+from peersupport.api import moderation as moderation_api
+from peersupport.api import posts as peer_posts_api
 from safety import api as safety_api
 
 urlpatterns = [
@@ -63,5 +67,150 @@ urlpatterns = [
         "patients/<int:patient_id>/co-readings/",
         cessation_api.PatientCOReadingListCreateApi.as_view(),
         name="patient_co_reading_list",
+    ),
+    # Peer groups: members
+    path("peer-member/", peer_member_api.PeerMemberApi.as_view(), name="peer_member"),
+    path(
+        "peer-member/guidelines/",
+        peer_member_api.GuidelinesAcceptApi.as_view(),
+        name="peer_guidelines_accept",
+    ),
+    path("groups/", peer_member_api.GroupListApi.as_view(), name="peer_group_list"),
+    path(
+        "groups/<slug:slug>/join/", peer_member_api.GroupJoinApi.as_view(), name="peer_group_join"
+    ),
+    path(
+        "groups/<slug:slug>/leave/",
+        peer_member_api.GroupLeaveApi.as_view(),
+        name="peer_group_leave",
+    ),
+    path(
+        "groups/<slug:slug>/threads/",
+        peer_posts_api.GroupThreadListApi.as_view(),
+        name="peer_thread_list",
+    ),
+    path(
+        "groups/<slug:slug>/threads/<int:thread_id>/",
+        peer_posts_api.ThreadDetailApi.as_view(),
+        name="peer_thread_detail",
+    ),
+    path(
+        "groups/<slug:slug>/threads/<int:thread_id>/replies/",
+        peer_posts_api.ReplyCreateApi.as_view(),
+        name="peer_reply_create",
+    ),
+    path(
+        "groups/<slug:slug>/posts/<int:post_id>/reactions/",
+        peer_posts_api.ReactionCreateApi.as_view(),
+        name="peer_reaction_create",
+    ),
+    path(
+        "groups/<slug:slug>/posts/<int:post_id>/reactions/<str:kind>/",
+        peer_posts_api.ReactionDeleteApi.as_view(),
+        name="peer_reaction_delete",
+    ),
+    path(
+        "groups/<slug:slug>/posts/<int:post_id>/reports/",
+        peer_posts_api.ReportCreateApi.as_view(),
+        name="peer_report_create",
+    ),
+    path("my-posts/", peer_member_api.MyPostListApi.as_view(), name="peer_my_posts"),
+    path(
+        "peer-messages/",
+        peer_messages_api.PeerMessageListCreateApi.as_view(),
+        name="peer_messages",
+    ),
+    # Peer groups: moderation (peer specialists; the log for admins too)
+    path("moderation/queue/", moderation_api.QueueApi.as_view(), name="moderation_queue"),
+    path(
+        "moderation/posts/<int:post_id>/",
+        moderation_api.ModerationPostDetailApi.as_view(),
+        name="moderation_post",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/approve/",
+        moderation_api.PostApproveApi.as_view(),
+        name="moderation_post_approve",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/reject/",
+        moderation_api.PostRejectApi.as_view(),
+        name="moderation_post_reject",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/edit/",
+        moderation_api.PostEditApi.as_view(),
+        name="moderation_post_edit",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/remove/",
+        moderation_api.PostRemoveApi.as_view(),
+        name="moderation_post_remove",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/lock/",
+        moderation_api.ThreadLockApi.as_view(),
+        name="moderation_post_lock",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/pin/",
+        moderation_api.PostPinApi.as_view(),
+        name="moderation_post_pin",
+    ),
+    path(
+        "moderation/posts/<int:post_id>/worried/",
+        moderation_api.PostWorriedApi.as_view(),
+        name="moderation_post_worried",
+    ),
+    path(
+        "moderation/groups/<slug:slug>/members/",
+        moderation_api.GroupMemberListApi.as_view(),
+        name="moderation_group_members",
+    ),
+    path(
+        "moderation/memberships/<int:membership_id>/mute/",
+        moderation_api.MemberMuteApi.as_view(),
+        name="moderation_member_mute",
+    ),
+    path(
+        "moderation/memberships/<int:membership_id>/unmute/",
+        moderation_api.MemberUnmuteApi.as_view(),
+        name="moderation_member_unmute",
+    ),
+    path(
+        "moderation/memberships/<int:membership_id>/remove/",
+        moderation_api.MemberRemoveApi.as_view(),
+        name="moderation_member_remove",
+    ),
+    path(
+        "moderation/memberships/<int:membership_id>/worried/",
+        moderation_api.MemberWorriedApi.as_view(),
+        name="moderation_member_worried",
+    ),
+    path(
+        "moderation/reports/<int:report_id>/close/",
+        moderation_api.ReportCloseApi.as_view(),
+        name="moderation_report_close",
+    ),
+    path("moderation/actions/", moderation_api.ModerationLogApi.as_view(), name="moderation_log"),
+    path(
+        "moderation/message-templates/",
+        moderation_api.MessageTemplateListApi.as_view(),
+        name="moderation_message_templates",
+    ),
+    path(
+        "moderation/conversations/",
+        peer_messages_api.ConversationListApi.as_view(),
+        name="moderation_conversation_list",
+    ),
+    path(
+        "moderation/conversations/<int:conversation_id>/",
+        peer_messages_api.ConversationDetailApi.as_view(),
+        name="moderation_conversation_detail",
+    ),
+    path(
+        "moderation/conversations/<int:conversation_id>/replies/",
+        peer_messages_api.ConversationReplyApi.as_view(),
+        name="moderation_conversation_reply",
     ),
 ]
