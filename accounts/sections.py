@@ -7,6 +7,8 @@ AppConfig.ready():
   the patient's profile (access already checked and the read audited).
 - `patient_home`: the patient's own home page. A provider gets the request and the patient's
   profile (or None).
+- `peer_home`: the peer support specialist's home page. A provider gets the request and the peer.
+- `admin_home`: the admin's home page. A provider gets the request and the admin.
 
 A provider returns HTML rendered from its own (autoescaped) template, or "" to add nothing.
 Sections appear in the order the apps are installed (lowest layer first).
@@ -43,3 +45,5 @@ class SectionRegistry:
 
 staff_patient_page = SectionRegistry()
 patient_home = SectionRegistry()
+peer_home = SectionRegistry()
+admin_home = SectionRegistry()

@@ -73,13 +73,21 @@ def peer_home_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.caseload_list(user=request.user), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "accounts/peer_home.html", {"page": page})
+    return render(
+        request,
+        "accounts/peer_home.html",
+        {"page": page, "sections": sections.peer_home.render(request, request.user)},
+    )
 
 
 @role_required(Role.ADMIN)
 def admin_home_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.staff_list(), 25).get_page(request.GET.get("page"))
-    return render(request, "accounts/admin_home.html", {"page": page})
+    return render(
+        request,
+        "accounts/admin_home.html",
+        {"page": page, "sections": sections.admin_home.render(request, request.user)},
+    )
 
 
 @role_required(Role.CLINICIAN, Role.PEER)
