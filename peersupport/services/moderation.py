@@ -110,10 +110,23 @@ def _tell_author(post: Post, *, title: str, body: str) -> None:
     )
 
 
-def _close_reports(post: Post, by: User, outcome: str) -> list[int]:
+def _close_reports(
+    post: Post, by: User, outcome: str, *, reasons: tuple[str, ...] | None = None
+) -> list[int]:
+    """Close the post's open reports this decision answers: those of `reasons`, or else all but
+    "worried about this person". A worry is about the person, not the post: editing or removing
+    the post does not answer it; telling the clinician (member_worried) or closing it by hand
+    does."""
     open_reports = Report.objects.filter(post=post, handled_at__isnull=True)
+    if reasons is not None:
+        open_reports = open_reports.filter(reason__in=reasons)
+    else:
+        open_reports = open_reports.exclude(reason=Report.Reason.WORRIED)
     ids = list(open_reports.values_list("pk", flat=True))
-    open_reports.update(handled_at=timezone.now(), handled_by=by, outcome=outcome)
+    # Exactly those recorded: a report made meanwhile waits for a moderator to see it.
+    Report.objects.filter(pk__in=ids).update(
+        handled_at=timezone.now(), handled_by=by, outcome=outcome
+    )
     return ids
 
 
@@ -464,7 +477,11 @@ def member_worried(
         source_ref=f"peersupport.post:{post.pk}" if post is not None else "",
         raised_by=by,
     )
-    reports = _close_reports(post, by, Report.Outcome.FLAG_RAISED) if post is not None else []
+    reports = (
+        _close_reports(post, by, Report.Outcome.FLAG_RAISED, reasons=(Report.Reason.WORRIED,))
+        if post is not None
+        else []
+    )
     _record(
         group=group,
         actor=by,
