@@ -139,12 +139,15 @@ class PostResultSerializer(CrisisHintSerializer):
 def _post_result(request, result: services.PostResult) -> Response:
     post = result.post
     data = {
-        "post": PostSerializer(post, context={"user": request.user}).data,
+        "post": post,
         "status": post.status,
         "held_reason": reason_for_author(post),
         **crisis_hint(request, result.crisis),
     }
-    return Response(PostResultSerializer(data).data, status=status.HTTP_201_CREATED)
+    return Response(
+        PostResultSerializer(data, context={"user": request.user}).data,
+        status=status.HTTP_201_CREATED,
+    )
 
 
 POST_DESCRIPTION = (
@@ -264,6 +267,7 @@ class ReactionCreateSerializer(serializers.Serializer):
         help_text="Encouragement only: there is no dislike.",
         error_messages={
             "required": "Choose one of the reactions shown.",
+            "null": "Choose one of the reactions shown.",
             "invalid_choice": "Choose one of the reactions shown.",
         },
     )
@@ -332,6 +336,7 @@ class ReportSerializer(serializers.Serializer):
         choices=Report.Reason.choices,
         error_messages={
             "required": "Choose why you are reporting this post.",
+            "null": "Choose why you are reporting this post.",
             "invalid_choice": "Choose why you are reporting this post.",
         },
     )
