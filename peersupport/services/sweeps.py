@@ -35,6 +35,7 @@ def unanswered_posts_nudge(*, now: datetime | None = None, batch_size: int = 200
         with transaction.atomic():
             posts = list(
                 Post.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("group")  # each notice links to its thread by the group's slug
                 .filter(
                     parent__isnull=True,
                     status=Post.Status.PUBLISHED,
@@ -95,6 +96,7 @@ def overdue_messages_report(*, now: datetime | None = None, batch_size: int = 20
         with transaction.atomic():
             overdue = list(
                 Conversation.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("patient")  # the audit row's subject
                 .filter(reply_due_at__lte=now, breach_notified_at__isnull=True)
                 .order_by("reply_due_at")[:batch_size]
             )
