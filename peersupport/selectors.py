@@ -184,9 +184,11 @@ def reported_by(*, user: User, posts: list[Post]) -> set[int]:
 
 
 def post_get_for_member(*, user: User, group: PeerGroup, post_id: int) -> Post:
-    """A shared post in a group the member is in (to react to or report); else a 404."""
+    """A shared post in a group the member is in (to react to or report); else a 404. A reply
+    goes with its conversation: one whose opening post was removed is not there either."""
     post = (
         Post.objects.filter(group=group, pk=post_id, status=Post.Status.PUBLISHED)
+        .filter(Q(parent__isnull=True) | Q(parent__status=Post.Status.PUBLISHED))
         .select_related("author__peer_member", "group")
         .first()
     )

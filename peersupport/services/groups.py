@@ -317,7 +317,11 @@ MAX_REPORT_NOTE_CHARS = 1_000
 def _visible_post(user: User, post: Post) -> Post:
     """A published post in a group the user is in, or PermissionDenied (a 404 in views)."""
     _current_membership(user, post.group)
-    if post.status != Post.Status.PUBLISHED:
+    if post.status != Post.Status.PUBLISHED or (
+        # A reply goes with its conversation when that is removed.
+        post.parent_id is not None
+        and not Post.objects.filter(pk=post.parent_id, status=Post.Status.PUBLISHED).exists()
+    ):
         raise PermissionDenied("That post is not there.")
     return post
 
