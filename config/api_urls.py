@@ -8,6 +8,7 @@ from core.api import views as core_api
 from peersupport.api import member as peer_member_api
 from peersupport.api import messages as peer_messages_api
 from peersupport.api import moderation as moderation_api
+from peersupport.api import moderation_actions as moderation_actions_api
 from peersupport.api import posts as peer_posts_api
 from safety import api as safety_api
 
@@ -76,6 +77,7 @@ urlpatterns = [
         name="peer_guidelines_accept",
     ),
     path("groups/", peer_member_api.GroupListApi.as_view(), name="peer_group_list"),
+    path("groups/<slug:slug>/", peer_posts_api.GroupDetailApi.as_view(), name="peer_group"),
     path(
         "groups/<slug:slug>/join/", peer_member_api.GroupJoinApi.as_view(), name="peer_group_join"
     ),
@@ -129,37 +131,37 @@ urlpatterns = [
     ),
     path(
         "moderation/posts/<int:post_id>/approve/",
-        moderation_api.PostApproveApi.as_view(),
+        moderation_actions_api.PostApproveApi.as_view(),
         name="moderation_post_approve",
     ),
     path(
         "moderation/posts/<int:post_id>/reject/",
-        moderation_api.PostRejectApi.as_view(),
+        moderation_actions_api.PostRejectApi.as_view(),
         name="moderation_post_reject",
     ),
     path(
         "moderation/posts/<int:post_id>/edit/",
-        moderation_api.PostEditApi.as_view(),
+        moderation_actions_api.PostEditApi.as_view(),
         name="moderation_post_edit",
     ),
     path(
         "moderation/posts/<int:post_id>/remove/",
-        moderation_api.PostRemoveApi.as_view(),
+        moderation_actions_api.PostRemoveApi.as_view(),
         name="moderation_post_remove",
     ),
     path(
         "moderation/posts/<int:post_id>/lock/",
-        moderation_api.ThreadLockApi.as_view(),
+        moderation_actions_api.ThreadLockApi.as_view(),
         name="moderation_post_lock",
     ),
     path(
         "moderation/posts/<int:post_id>/pin/",
-        moderation_api.PostPinApi.as_view(),
+        moderation_actions_api.PostPinApi.as_view(),
         name="moderation_post_pin",
     ),
     path(
         "moderation/posts/<int:post_id>/worried/",
-        moderation_api.PostWorriedApi.as_view(),
+        moderation_actions_api.PostWorriedApi.as_view(),
         name="moderation_post_worried",
     ),
     path(
@@ -169,27 +171,27 @@ urlpatterns = [
     ),
     path(
         "moderation/memberships/<int:membership_id>/mute/",
-        moderation_api.MemberMuteApi.as_view(),
+        moderation_actions_api.MemberMuteApi.as_view(),
         name="moderation_member_mute",
     ),
     path(
         "moderation/memberships/<int:membership_id>/unmute/",
-        moderation_api.MemberUnmuteApi.as_view(),
+        moderation_actions_api.MemberUnmuteApi.as_view(),
         name="moderation_member_unmute",
     ),
     path(
         "moderation/memberships/<int:membership_id>/remove/",
-        moderation_api.MemberRemoveApi.as_view(),
+        moderation_actions_api.MemberRemoveApi.as_view(),
         name="moderation_member_remove",
     ),
     path(
         "moderation/memberships/<int:membership_id>/worried/",
-        moderation_api.MemberWorriedApi.as_view(),
+        moderation_actions_api.MemberWorriedApi.as_view(),
         name="moderation_member_worried",
     ),
     path(
         "moderation/reports/<int:report_id>/close/",
-        moderation_api.ReportCloseApi.as_view(),
+        moderation_actions_api.ReportCloseApi.as_view(),
         name="moderation_report_close",
     ),
     path("moderation/actions/", moderation_api.ModerationLogApi.as_view(), name="moderation_log"),

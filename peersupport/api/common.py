@@ -23,6 +23,7 @@ TAG_MEMBERS = "peer groups"
 TAG_MODERATION = "moderation"
 MEMBER = "member"
 PEER_SPECIALIST = "peer specialist"
+A_MEMBER = "A member"
 
 
 @contextmanager
@@ -69,9 +70,13 @@ def author_of(post: Post) -> dict:
     """Who wrote a post, as others see it: a member by their group name only."""
     if post.is_from_staff:
         return {"name": post.author.display_name, "role": PEER_SPECIALIST}
-    # select_related caches a missing PeerMember as None: no query either way.
-    peer_member = getattr(post.author, "peer_member", None)
-    return {"name": peer_member.pseudonym if peer_member else "A member", "role": MEMBER}
+    return {"name": pseudonym_of(post.author), "role": MEMBER}
+
+
+def pseudonym_of(user) -> str:
+    """A member's group name (their PeerMember, joined by the selector: no query)."""
+    peer_member = getattr(user, "peer_member", None)
+    return peer_member.pseudonym if peer_member is not None else A_MEMBER
 
 
 class AuthorMixin(serializers.Serializer):

@@ -32,16 +32,11 @@ from peersupport.api.common import (
     crisis_hint,
     denied_as_not_found,
     paginated,
+    pseudonym_of,
 )
 from peersupport.models import Conversation, PeerMessage
 
 NOT_FOR_EMERGENCIES = "This is not for emergencies. If you need help now, use Get help now."
-A_MEMBER = "A member"
-
-
-def _pseudonym_of(user) -> str:
-    peer_member = getattr(user, "peer_member", None)
-    return peer_member.pseudonym if peer_member is not None else A_MEMBER
 
 
 class PeerMessageSerializer(serializers.Serializer):
@@ -176,7 +171,7 @@ class InboxConversationSerializer(serializers.Serializer):
     last_message_at = serializers.DateTimeField()
 
     def get_member(self, conversation: Conversation) -> str:
-        return _pseudonym_of(conversation.patient)
+        return pseudonym_of(conversation.patient)
 
 
 class InboxEntrySerializer(InboxConversationSerializer):
@@ -204,7 +199,7 @@ def _peer_context(request, conversation: Conversation) -> dict:
     return {
         "user": request.user,
         "patient_id": conversation.patient_id,
-        "member_name": _pseudonym_of(conversation.patient),
+        "member_name": pseudonym_of(conversation.patient),
     }
 
 

@@ -114,9 +114,48 @@ def _thread_context(request):
         return {
             "user": request.user,
             "reactions": selectors.reactions_for(user=request.user, posts=posts),
+            "reported": selectors.reported_by(user=request.user, posts=posts),
         }
 
     return context
+
+
+class GroupDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="`cohort` (joined in the same month) or `topic`.")
+    description = serializers.CharField(help_text="Who the group is for, in plain words.")
+    welcome = PostSerializer(
+        allow_null=True, help_text='The group\'s welcome post ("start here"); null if none.'
+    )
+    muted_until = serializers.DateTimeField(
+        allow_null=True, help_text="Until when their posting in this group is paused."
+    )
+
+
+class GroupDetailApi(APIView):
+    """A group the patient is in: what it is for, and its welcome post. (Its conversations:
+    threads/.)"""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=[TAG], responses={200: GroupDetailSerializer, **error_responses(401, 403, 404)}
+    )
+    def get(self, request, slug: str):
+        group, membership = selectors.group_get_for_member(user=request.user, slug=slug)
+        welcome = selectors.group_welcome_post(group=group)
+        data = {
+            "id": group.pk,
+            "slug": group.slug,
+            "name": group.name,
+            "kind": group.kind,
+            "description": group.description,
+            "welcome": welcome,
+            "muted_until": membership.muted_until if membership.is_muted() else None,
+        }
+        return Response(GroupDetailSerializer(data, context={"user": request.user}).data)
 
 
 class PostCreateSerializer(serializers.Serializer):
