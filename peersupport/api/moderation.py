@@ -32,9 +32,11 @@ TAG = TAG_MODERATION
 # --- What moderators see -------------------------------------------------------------------------
 
 
-class ModerationPostSerializer(AuthorMixin, serializers.Serializer):
+class ModerationPostBriefSerializer(AuthorMixin, serializers.Serializer):
+    """A post as moderators see it, where its group goes without saying (a conversation's
+    replies)."""
+
     id = serializers.IntegerField()
-    group = GroupRefSerializer()
     thread_id = serializers.IntegerField()
     parent_id = serializers.IntegerField(allow_null=True)
     kind = serializers.CharField()
@@ -55,6 +57,10 @@ class ModerationPostSerializer(AuthorMixin, serializers.Serializer):
 
     def get_flag_raised(self, post: Post) -> bool:
         return bool(post.flag_ref)
+
+
+class ModerationPostSerializer(ModerationPostBriefSerializer):
+    group = GroupRefSerializer()
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -178,8 +184,10 @@ class ModerationPostDetailSerializer(serializers.Serializer):
     post = ModerationPostSerializer()
     evidence = EvidenceSerializer(many=True)
     reports = ModerationReportSerializer(many=True)
-    thread = ModerationPostSerializer(help_text="The conversation it is in (itself if opening).")
-    replies = ModerationPostSerializer(many=True, help_text="Shared replies (first 20).")
+    thread = ModerationPostBriefSerializer(
+        help_text="The conversation it is in (itself if opening)."
+    )
+    replies = ModerationPostBriefSerializer(many=True, help_text="Shared replies (first 20).")
     membership = MembershipBriefSerializer(
         allow_null=True, help_text="The author's latest membership of the group."
     )

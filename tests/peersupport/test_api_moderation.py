@@ -742,3 +742,40 @@ def test_the_queue_is_read_in_a_fixed_number_of_queries(
 
     assert len(response.json()["items"]) == 2 * size
     assert len(response.json()["waiting_conversations"]) == size
+
+
+# Measured, the same at both sizes: the session, the user and the second-factor check (twice),
+# then one post (the post; its reports, replies, author's membership and record, history,
+# templates), the log (count, page), a group's members (the group, count, page), the inbox (count,
+# page).
+READ_BUDGETS = {
+    "moderation_post": 11,
+    "moderation_log": 6,
+    "moderation_group_members": 7,
+    "moderation_conversation_list": 6,
+}
+
+
+@pytest.mark.parametrize("name", list(READ_BUDGETS))
+@pytest.mark.parametrize("size", [2, 8])
+def test_moderation_reads_take_a_fixed_number_of_queries(
+    api, group, peer, django_assert_max_num_queries, name, size
+):
+    thread = thread_by(member_of(group), group)
+    for _ in range(size):
+        services.post_create(author=member_of(group), group=group, body="Me too", parent=thread)
+        services.report_create(reporter=member_of(group), post=thread, reason="unkind")
+        services.message_send(sender=patient(profile__peer_specialist=peer), body="Hello")
+    services.thread_lock(post=thread, by=peer, locked=True)
+    services.thread_lock(post=thread, by=peer, locked=False)
+    address = {
+        "moderation_post": url("moderation_post", thread.pk),
+        "moderation_log": url("moderation_log"),
+        "moderation_group_members": url("moderation_group_members", group.slug),
+        "moderation_conversation_list": url("moderation_conversation_list"),
+    }[name]
+
+    with django_assert_max_num_queries(READ_BUDGETS[name]):
+        response = api.get(address)
+
+    assert response.status_code == HTTPStatus.OK
