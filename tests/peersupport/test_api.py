@@ -490,6 +490,23 @@ def test_a_crisis_post_is_held_flags_the_clinician_and_answers_with_crisis_suppo
     assert flag.source_ref == f"peersupport.post:{body['post']['id']}"
 
 
+def test_a_member_replies_to_a_conversation(client, group):
+    thread = thread_by(member_of(group), group)
+    author = member_of(group)
+
+    response = as_user(client, author).post(
+        url("peer_reply_create", group.slug, thread.pk), {"body": "Evenings got easier."}, JSON
+    )
+
+    assert response.status_code == HTTPStatus.CREATED
+    body = response.json()
+    assert body["status"] == "published"
+    assert body["post"]["parent_id"] == thread.pk
+    assert body["post"]["thread_id"] == thread.pk
+    assert body["post"]["is_mine"] is True
+    assert Post.objects.get(pk=body["post"]["id"]).parent_id == thread.pk
+
+
 def test_a_crisis_reply_answers_with_crisis_support_too(client, group):
     thread = thread_by(member_of(group), group)
     author = member_of(group)
