@@ -63,8 +63,8 @@ class PostForm(forms.Form):
     body = forms.CharField(
         label="Your message",
         help_text=(
-            "Be kind, and leave out anything that could identify you or anyone else, like phone "
-            "numbers, addresses, full names or social media. A peer specialist may read it first."
+            "Personal details are things like phone numbers, addresses, full names or social "
+            "media. Some posts are read by a peer specialist before they are shared."
         ),
         error_messages={"required": "Write something first."},
         widget=forms.Textarea(attrs=_live_check_attrs(5, services.MAX_POST_CHARS)),

@@ -234,7 +234,7 @@ def group_leave_view(request: HttpRequest, slug: str) -> HttpResponse:
 def group_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The welcome post ("Start here"), then the conversations, pinned first, newest next."""
     group, membership = selectors.group_get_for_member(user=request.user, slug=slug)
-    return _group_page(request, group, membership, PostForm(label="Start a conversation"))
+    return _group_page(request, group, membership, PostForm())
 
 
 def _group_page(request, group: PeerGroup, membership: Membership, form, status=HTTPStatus.OK):
@@ -264,7 +264,7 @@ def post_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Start a conversation. The group page has the form; this page is it alone (and where a
     post that cannot be sent comes back, with the reason and the words kept)."""
     group, membership = selectors.group_get_for_member(user=request.user, slug=slug)
-    form = PostForm(_data(request), label="Start a conversation")
+    form = PostForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = services.post_create(
@@ -293,7 +293,7 @@ def post_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 def thread_view(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     group, membership = selectors.group_get_for_member(user=request.user, slug=slug)
     thread = selectors.thread_get_for_member(user=request.user, group=group, thread_id=thread_id)
-    return _thread_page(request, group, membership, thread, PostForm(label="Write a reply"))
+    return _thread_page(request, group, membership, thread, PostForm(label="Your reply"))
 
 
 def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK) -> HttpResponse:
@@ -324,7 +324,7 @@ def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK)
 def reply_create_view(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     group, membership = selectors.group_get_for_member(user=request.user, slug=slug)
     thread = selectors.thread_get_for_member(user=request.user, group=group, thread_id=thread_id)
-    form = PostForm(request.POST, label="Write a reply")
+    form = PostForm(request.POST, label="Your reply")
     if form.is_valid():
         try:
             result = services.post_create(
