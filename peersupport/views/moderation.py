@@ -188,6 +188,7 @@ def _post_action(
     """Validate, call one service, and answer: back to the queue or the post with a message, or
     the post's page again (400 with the form's errors, 409 with the conflict)."""
     if form is not None and not form.is_valid():
+        _say_hidden_errors(request, form)
         return _post_page(request, post, forms={form_name: form}, status=HTTPStatus.BAD_REQUEST)
     try:
         message = act(form.cleaned_data if form is not None else {})
@@ -197,8 +198,11 @@ def _post_action(
         messages.error(request, exc.message)
         return _post_page(request, post, status=HTTPStatus.CONFLICT)
     except ValidationError as exc:
-        if form is None:
+        if form is None or not _on_visible_fields(form, exc):
+            # Refusals about the post itself ("only a whole conversation can be closed") may
+            # concern a form the page does not show for this post: say them at the top.
             messages.error(request, " ".join(exc.messages))
+        if form is None:
             return _post_page(request, post, status=HTTPStatus.BAD_REQUEST)
         apply_form_errors(form, exc)
         return _post_page(request, post, forms={form_name: form}, status=HTTPStatus.BAD_REQUEST)
@@ -206,6 +210,19 @@ def _post_action(
     if done == "queue":
         return redirect("peersupport:moderation")
     return redirect("peersupport:moderation_post", post_id=post.pk)
+
+
+def _on_visible_fields(form, exc: ValidationError) -> bool:
+    fields = getattr(exc, "error_dict", {}).keys()
+    return bool(fields) and all(
+        name in form.fields and not form.fields[name].widget.is_hidden for name in fields
+    )
+
+
+def _say_hidden_errors(request: HttpRequest, form) -> None:
+    """A hidden field's error (a tampered choice) has no place on the page: say it at the top."""
+    if any(form.fields[name].widget.is_hidden for name in form.errors if name in form.fields):
+        messages.error(request, "That is not one of the choices offered. Nothing was changed.")
 
 
 @role_required(Role.PEER)

@@ -580,6 +580,7 @@ def test_a_bad_lock_value_is_refused(as_moderator, published):
     response = as_moderator.post(url("moderation_lock", published.pk), {"locked": "maybe"})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "That is not one of the choices offered." in _text(response)
     published.refresh_from_db()
     assert not published.is_locked
 
@@ -605,6 +606,7 @@ def test_pinning_a_reply_is_refused(as_moderator, group, published):
     response = as_moderator.post(url("moderation_pin", reply.pk), {"pinned": "1"})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Only a shared conversation can be pinned." in _text(response)
     reply.refresh_from_db()
     assert not reply.is_pinned
 
