@@ -8,6 +8,8 @@ members: only the care team and admins see who a pseudonym is.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -134,6 +136,14 @@ class Membership(models.Model):
         return self.muted_until is not None and self.muted_until > (at or timezone.now())
 
 
+# The screening's reason ends with the rule's id ("… (personal_info.phone)"): useful to
+# moderators tracing a rule, never shown to the author.
+_RULE_ID = re.compile(r"\s*\([a-z_]+(?:\.[a-z0-9_]+)+\)\s*$")
+CRISIS_REASON_FOR_AUTHOR = (
+    "It sounds like things may be really hard for you, so a peer specialist will read it first."
+)
+
+
 class Post(models.Model):
     """A post that starts a thread, or a reply to one (replies are one level deep).
 
@@ -258,6 +268,16 @@ class Post(models.Model):
     @property
     def is_reply(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def reason_for_author(self) -> str:
+        """Why a post waits, as its author reads it (pages and API alike): plain words without
+        the rule's id; a crisis in kind words. Empty unless it is held."""
+        if self.status != self.Status.HELD:
+            return ""
+        if "crisis" in (self.screening_categories or ()):
+            return CRISIS_REASON_FOR_AUTHOR
+        return _RULE_ID.sub("", self.held_reason)
 
     @property
     def thread_id(self) -> int:
@@ -398,6 +418,16 @@ class ModerationAction(models.Model):
     def __str__(self) -> str:
         return f"{self.action} in group {self.group_id} by user #{self.actor_id}"
 
+    def reason_for(self, user) -> str:
+        """The reason as `user` may read it. Why someone looked a member up can say much about
+        the member: only admins and the one who looked read it; co-moderators see that it was
+        recorded."""
+        if self.action == self.Action.REVEAL and not (
+            getattr(user, "is_admin", False) or user.pk == self.actor_id
+        ):
+            return "Recorded for admins." if self.reason else ""
+        return self.reason
+
 
 class ModeratorMessageTemplate(models.Model):
     """A kind message a moderator can send an author whose post is not published, edited by
@@ -482,6 +512,17 @@ class Conversation(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.waiting_since is not None
+
+    @property
+    def patient_label(self) -> str:
+        """How the peer specialist sees the patient: by first name when they are the patient's
+        own peer specialist (on their care team), otherwise by their group name, as in the
+        groups (a patient may write to a moderator of their group who is not on their team)."""
+        profile = getattr(self.patient, "patient_profile", None)
+        if profile is not None and profile.peer_specialist_id == self.peer_id:
+            return self.patient.display_name
+        member = getattr(self.patient, "peer_member", None)
+        return member.pseudonym if member is not None else "A member of your groups"
 
     @property
     def is_overdue(self) -> bool:

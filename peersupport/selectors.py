@@ -1,7 +1,7 @@
 """Reads of the peer groups, with what each page needs already joined.
 
 Every list here is read in a fixed number of queries whatever the number of posts, replies,
-reactions or members (tests/peersupport/test_query_budgets.py holds the pages to it).
+reactions or members (the page and API tests hold each page to a budget at two data sizes).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -21,6 +22,8 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Value,
+    When,
 )
 from django.http import Http404
 from django.utils import timezone
@@ -136,6 +139,17 @@ def thread_posts_for(*, user: User, thread: Post) -> list[Post]:
     )
 
 
+def thread_replies_for(*, user: User, thread: Post) -> QuerySet[Post]:
+    """A thread's replies as one member sees them, oldest first (to paginate): the published
+    ones and the member's own held ones."""
+    return (
+        Post.objects.filter(parent=thread)
+        .filter(_visible_to(user))
+        .select_related("author__peer_member", "approved_by")
+        .order_by("created_at", "pk")
+    )
+
+
 @dataclass
 class ReactionSummary:
     """The reactions on one post: how many of each kind, and which the reader gave."""
@@ -198,8 +212,14 @@ def post_get_for_member(*, user: User, group: PeerGroup, post_id: int) -> Post:
 
 
 def posts_by_author(*, user: User) -> QuerySet[Post]:
-    """Everything a member has posted, newest first, with what happened to each and why."""
-    return Post.objects.filter(author=user).select_related("group").order_by("-created_at", "-pk")
+    """Everything a member has posted, newest first, with what happened to each and why (and
+    whether the conversation a reply is in is still there)."""
+    return (
+        Post.objects.filter(author=user)
+        .select_related("group", "parent")
+        .defer("parent__body", "parent__screening_evidence", "parent__moderator_message")
+        .order_by("-created_at", "-pk")
+    )
 
 
 # --- Moderation -----------------------------------------------------------------------------------
@@ -266,15 +286,23 @@ def moderation_queue_for(*, user: User, limit: int = QUEUE_LIMIT) -> ModerationQ
     has answered, and the people waiting for their 1:1 reply. A fixed number of queries."""
     groups = list(groups_moderated_by(user=user).order_by("name"))
     group_ids = [group.pk for group in groups]
+    # The database puts what flagged a safety concern first (a crisis post, a worried report), so
+    # that a long queue never pushes them past the limit; the rest is ordered below.
     held = list(
         Post.objects.filter(group_id__in=group_ids, status=Post.Status.HELD)
         .select_related("author__peer_member", "group", "parent")
-        .order_by("created_at", "pk")[: limit + 1]
+        .order_by(Case(When(flag_ref="", then=Value(1)), default=Value(0)), "created_at", "pk")[
+            : limit + 1
+        ]
     )
     reports = list(
         Report.objects.filter(post__group_id__in=group_ids, handled_at__isnull=True)
         .select_related("post__author__peer_member", "post__group", "reporter__peer_member")
-        .order_by("created_at", "pk")[: limit * 3]
+        .order_by(
+            Case(When(reason=Report.Reason.WORRIED, then=Value(0)), default=Value(1)),
+            "created_at",
+            "pk",
+        )[: limit * 3]
     )
     items = [
         QueueItem(kind="held", post=post, urgency=post_urgency(post), since=post.created_at)
@@ -479,7 +507,7 @@ def conversations_waiting_for(*, peer: User) -> QuerySet[Conversation]:
     """The people waiting for this peer specialist's reply, longest wait first."""
     return (
         Conversation.objects.filter(peer=peer, waiting_since__isnull=False)
-        .select_related("patient")
+        .select_related("patient__patient_profile", "patient__peer_member")
         .order_by("waiting_since", "pk")
     )
 
@@ -489,7 +517,7 @@ def inbox_for(*, peer: User) -> QuerySet[Conversation]:
     most recent, each with how many of the patient's messages are unread."""
     return (
         Conversation.objects.filter(peer=peer)
-        .select_related("patient")
+        .select_related("patient__patient_profile", "patient__peer_member")
         .annotate(
             unread=Count(
                 "messages",
@@ -503,7 +531,7 @@ def inbox_for(*, peer: User) -> QuerySet[Conversation]:
 def conversation_get_for_peer(*, peer: User, conversation_id: int) -> Conversation:
     conversation = (
         Conversation.objects.filter(pk=conversation_id, peer=peer)
-        .select_related("patient", "patient__patient_profile")
+        .select_related("patient__patient_profile", "patient__peer_member")
         .first()
     )
     if conversation is None:

@@ -3,7 +3,6 @@ crisis hint, pagination, and what a service's PermissionDenied becomes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -87,23 +86,6 @@ class AuthorMixin(serializers.Serializer):
     @extend_schema_field(AuthorSerializer)
     def get_author(self, post: Post) -> dict:
         return author_of(post)
-
-
-# The screening's reason ends with the rule's id ("… (personal_info.phone)"): for moderators.
-_RULE_ID = re.compile(r"\s*\([a-z_]+(?:\.[a-z0-9_]+)+\)\s*$")
-CRISIS_REASON_FOR_AUTHOR = (
-    "It sounds like things may be really hard for you, so a peer specialist will read it first."
-)
-
-
-def reason_for_author(post: Post) -> str:
-    """Why a post waits, as its author reads it (the same words as the pages): plain words,
-    without the rule's id; a crisis in kind words."""
-    if post.status != Post.Status.HELD:
-        return ""
-    if "crisis" in (post.screening_categories or ()):
-        return CRISIS_REASON_FOR_AUTHOR
-    return _RULE_ID.sub("", post.held_reason)
 
 
 class CrisisHintSerializer(serializers.Serializer):

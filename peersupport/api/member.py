@@ -21,7 +21,6 @@ from peersupport.api.common import (
     GroupRefSerializer,
     denied_as_not_found,
     paginated,
-    reason_for_author,
 )
 from peersupport.models import Post
 
@@ -262,7 +261,7 @@ class MyPostSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
 
     def get_held_reason(self, post: Post) -> str:
-        return reason_for_author(post)
+        return post.reason_for_author
 
 
 class MyPostListApi(APIView):

@@ -78,8 +78,11 @@ class ConversationSerializer(serializers.Serializer):
         allow_null=True, help_text="When a reply is due by the promise."
     )
     overdue = serializers.BooleanField(
-        help_text="Past the promise: still waiting (not forgotten), and the peer specialist's "
-        "lead has been told."
+        help_text="Past the promise: still waiting (not forgotten); the peer specialist's lead "
+        "is told within minutes."
+    )
+    team_told = serializers.BooleanField(
+        help_text="The peer specialist's lead has been told that this message is overdue."
     )
     messages = PeerMessageSerializer(many=True, help_text="The latest 200, oldest first.")
 
@@ -127,6 +130,7 @@ class PeerMessageListCreateApi(APIView):
             "waiting_since": conversation.waiting_since if conversation else None,
             "reply_due_at": conversation.reply_due_at if conversation else None,
             "overdue": conversation is not None and conversation.is_overdue,
+            "team_told": conversation is not None and conversation.breach_notified_at is not None,
             "messages": messages,
         }
         return Response(ConversationSerializer(data, context=_patient_context(request.user)).data)

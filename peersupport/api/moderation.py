@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsPeer, IsPeerOrAdmin
 from core.api.errors import error_responses
 from core.api.pagination import StandardPagination
+from core.services import audit_record
 from peersupport import selectors
 from peersupport.api.common import (
     TAG_MODERATION,
@@ -146,8 +147,15 @@ class ModerationActionSerializer(serializers.Serializer):
     action_label = serializers.CharField(source="get_action_display")
     actor_id = serializers.IntegerField()
     actor_name = serializers.CharField(source="actor.full_name")
-    reason = serializers.CharField(help_text="Why, in the moderator's words.")
+    reason = serializers.SerializerMethodField(
+        help_text="Why, in the moderator's words. Why someone was looked up is read by admins "
+        "and the one who looked only."
+    )
     detail = serializers.DictField(help_text="Context: until when, report and flag ids.")
+
+    def get_reason(self, action) -> str:
+        return action.reason_for(self.context["request"].user)
+
     created_at = serializers.DateTimeField()
 
 
@@ -208,6 +216,15 @@ class ModerationPostDetailApi(APIView):
     )
     def get(self, request, post_id: int):
         post = selectors.post_get_for_moderator(user=request.user, post_id=post_id)
+        if not post.is_from_staff:  # a member's post is part of their record: audited
+            audit_record(
+                actor=request.user,
+                action="moderation.post_viewed",
+                subject=post.author,
+                target=post,
+                detail={"group_id": post.group_id},
+                request=request,
+            )
         context = selectors.moderation_post_context(post=post)
         data = {
             "post": post,
@@ -220,7 +237,7 @@ class ModerationPostDetailApi(APIView):
             "history": context["history"],
             "templates": context["templates"],
         }
-        return Response(ModerationPostDetailSerializer(data).data)
+        return Response(ModerationPostDetailSerializer(data, context={"request": request}).data)
 
 
 # --- Members -------------------------------------------------------------------------------------
@@ -306,4 +323,6 @@ class ModerationLogApi(APIView):
             group_id=filters.validated_data.get("group"),
             actor_id=filters.validated_data.get("actor"),
         )
-        return paginated(self, request, actions, ModerationLogEntrySerializer)
+        return paginated(
+            self, request, actions, ModerationLogEntrySerializer, context={"request": request}
+        )

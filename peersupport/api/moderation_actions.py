@@ -25,8 +25,8 @@ from peersupport.api.moderation import (
     ModerationReportSerializer,
 )
 from peersupport.models import Membership, Post
-from peersupport.services.moderation import MAX_MESSAGE_CHARS as MAX_TO_AUTHOR_CHARS
-from peersupport.services.moderation import MAX_REASON_CHARS
+from peersupport.services import MAX_MODERATOR_MESSAGE_CHARS as MAX_TO_AUTHOR_CHARS
+from peersupport.services import MAX_REASON_CHARS
 from safety.models import Severity
 
 TAG = TAG_MODERATION

@@ -26,7 +26,6 @@ from peersupport.api.common import (
     crisis_hint,
     denied_as_not_found,
     paginated,
-    reason_for_author,
 )
 from peersupport.models import Post, Reaction, Report
 
@@ -85,7 +84,7 @@ class PostSerializer(AuthorMixin, serializers.Serializer):
         return self._is_mine(post)
 
     def get_held_reason(self, post: Post) -> str:
-        return reason_for_author(post) if self._is_mine(post) else ""
+        return post.reason_for_author if self._is_mine(post) else ""
 
     def get_edited_by_moderator(self, post: Post) -> bool:
         return post.edited_by_moderator_at is not None
@@ -180,7 +179,7 @@ def _post_result(request, result: services.PostResult) -> Response:
     data = {
         "post": post,
         "status": post.status,
-        "held_reason": reason_for_author(post),
+        "held_reason": post.reason_for_author,
         **crisis_hint(request, result.crisis),
     }
     return Response(

@@ -10,9 +10,13 @@ from django import forms
 
 from accounts.models import User
 from peersupport.models import ModeratorMessageTemplate, PeerGroup, Post
-from peersupport.services import MAX_MESSAGE_CHARS, MAX_POST_CHARS, MUTE_DAYS
-from peersupport.services.moderation import MAX_MESSAGE_CHARS as MAX_MODERATOR_MESSAGE_CHARS
-from peersupport.services.moderation import MAX_REASON_CHARS
+from peersupport.services import (
+    MAX_MESSAGE_CHARS,
+    MAX_MODERATOR_MESSAGE_CHARS,
+    MAX_POST_CHARS,
+    MAX_REASON_CHARS,
+    MUTE_DAYS,
+)
 from safety.models import Severity
 
 

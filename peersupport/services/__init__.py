@@ -27,6 +27,8 @@ from peersupport.services.messages import (
     reply_due_for,
 )
 from peersupport.services.moderation import (
+    MAX_MODERATOR_MESSAGE_CHARS,
+    MAX_REASON_CHARS,
     MUTE_DAYS,
     Identity,
     identity_reveal,
@@ -47,7 +49,9 @@ from peersupport.services.sweeps import overdue_messages_report, unanswered_post
 __all__ = [
     "GUIDELINES_VERSION",
     "MAX_MESSAGE_CHARS",
+    "MAX_MODERATOR_MESSAGE_CHARS",
     "MAX_POST_CHARS",
+    "MAX_REASON_CHARS",
     "MAX_REPORT_NOTE_CHARS",
     "MUTE_DAYS",
     "NEW_MEMBER_REASON",

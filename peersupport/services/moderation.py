@@ -27,7 +27,7 @@ from safety.models import Flag, Severity
 from safety.screening import screen_text
 from safety.services import flag_raise
 
-MAX_MESSAGE_CHARS = 1_000
+MAX_MODERATOR_MESSAGE_CHARS = 1_000  # a kind message to an author
 MAX_REASON_CHARS = 1_000
 MUTE_DAYS = (1, 3, 7, 14, 28)
 EDITED_MESSAGE = (
@@ -174,7 +174,7 @@ def post_reject(*, post: Post, by: User, message: str, request: HttpRequest | No
         message,
         field="message",
         required=True,
-        limit=MAX_MESSAGE_CHARS,
+        limit=MAX_MODERATOR_MESSAGE_CHARS,
         what="a kind message to the author, or choose one",
     )
     post = _post_for(by, post)
@@ -277,7 +277,7 @@ def post_remove(*, post: Post, by: User, message: str, request: HttpRequest | No
         message,
         field="message",
         required=True,
-        limit=MAX_MESSAGE_CHARS,
+        limit=MAX_MODERATOR_MESSAGE_CHARS,
         what="a kind message to the author, or choose one",
     )
     post = _post_for(by, post)
@@ -461,6 +461,10 @@ def member_worried(
         limit=MAX_REASON_CHARS,
         what="what worries you, for the clinician",
     )
+    if post is not None and post.is_from_staff:
+        raise ValidationError(
+            {"post": "This is a peer specialist's post. Raise a worry about a member instead."}
+        )
     if post is not None and (post.group_id != group.pk or post.author_id != member.pk):
         raise PermissionDenied("That post is not theirs, or not in this group.")
     if not Membership.objects.filter(group=group, member=member).exists():
@@ -511,13 +515,7 @@ def identity_reveal(
 ) -> Identity:
     """Who a member really is, for those allowed to know (their care team, admins), with the
     reason recorded. Everyone else is refused: they hand a worry to the clinician instead."""
-    reason = _clean(
-        reason,
-        field="reason",
-        required=True,
-        limit=MAX_REASON_CHARS,
-        what="why you need to know who they are",
-    )
+    # Who may ask comes before what they wrote: a refusal never depends on the form.
     if not Membership.objects.filter(group=group, member=member).exists():
         raise PermissionDenied("They have never been in this group.")
     if not permissions.can_reveal_identity(by, member, group):
@@ -525,6 +523,13 @@ def identity_reveal(
             "Only their care team and admins can see who a member is. If you are worried about "
             "them, tell their clinician."
         )
+    reason = _clean(
+        reason,
+        field="reason",
+        required=True,
+        limit=MAX_REASON_CHARS,
+        what="why you need to know who they are",
+    )
     with transaction.atomic():
         _record(
             group=group,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,7 +130,8 @@ def overdue_messages_report(*, now: datetime | None = None, batch_size: int = 20
                         body=(
                             f"Conversation #{conversation.pk} has waited {hours} hours for a "
                             "reply from its peer specialist (the promise is "
-                            f"{settings.PEERSUPPORT_REPLY_WORKING_DAYS} working day). Please "
+                            f"{settings.PEERSUPPORT_REPLY_WORKING_DAYS} working "
+                            f"day{pluralize(settings.PEERSUPPORT_REPLY_WORKING_DAYS)}). Please "
                             "make sure someone answers."
                         ),
                         url=reverse("peersupport:overdue_messages"),

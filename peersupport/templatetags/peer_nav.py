@@ -46,3 +46,9 @@ def peer_nav_counts(user) -> dict[str, int]:
         .get()
     )
     return {"queue": (row["held"] or 0) + (row["reported"] or 0), "waiting": row["waiting"] or 0}
+
+
+@register.filter
+def reason_for(action, user) -> str:
+    """A moderation action's reason as this user may read it (ModerationAction.reason_for)."""
+    return action.reason_for(user)

@@ -65,7 +65,7 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
             apply_form_errors(form, exc)
         else:
             messages.success(
-                request, f"Sent. {conversation.patient.display_name} has been told you replied."
+                request, f"Sent. {conversation.patient_label} has been told you replied."
             )
             return redirect("peersupport:inbox_conversation", conversation_id=conversation.pk)
     if request.method == "GET":

@@ -10,7 +10,6 @@ takes its author straight to crisis support.
 
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 
 from django.conf import settings
@@ -47,19 +46,6 @@ HELD_MESSAGE = (
 )
 REPORTED_MESSAGE = "Thank you. A peer specialist will look at it."
 
-# The screening's reason ends with the rule's id ("… (personal_info.phone)"): for moderators.
-_RULE_ID = re.compile(r"\s*\([a-z_]+(?:\.[a-z0-9_]+)+\)\s*$")
-CRISIS_REASON_FOR_AUTHOR = (
-    "It sounds like things may be really hard for you, so a peer specialist will read it first."
-)
-
-
-def _reason_for_author(post: Post) -> str:
-    """Why a post waits, as its author reads it: plain words, without the rule's id."""
-    if "crisis" in (post.screening_categories or ()):
-        return CRISIS_REASON_FOR_AUTHOR
-    return _RULE_ID.sub("", post.held_reason)
-
 
 def _data(request: HttpRequest):
     """The form data of a POST, even an empty one (an empty POST is refused, not a new form)."""
@@ -83,7 +69,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 def _decorate(posts, *, reactions=None, reported=frozenset()) -> None:
     """What the templates show beside each post, worked out once here, never per post in SQL."""
     for post in posts:
-        post.reason_for_you = _reason_for_author(post) if post.status == Post.Status.HELD else ""
+        post.reason_for_you = post.reason_for_author
         post.reported = post.pk in reported
         if reactions is not None and post.status == Post.Status.PUBLISHED:
             post.reaction_choices = reactions[post.pk].choices()
@@ -101,10 +87,14 @@ def _after_post(request: HttpRequest, result: services.PostResult) -> HttpRespon
         return redirect("safety:crisis_support")
     post = result.post
     if post.status == Post.Status.HELD:
-        messages.info(request, f"{HELD_MESSAGE} Why: {_reason_for_author(post)}")
+        messages.info(request, f"{HELD_MESSAGE} Why: {post.reason_for_author}")
     else:
         messages.success(request, "Posted.")
-    return redirect(post.get_absolute_url())
+    if post.parent_id is None:
+        return redirect(post.get_absolute_url())
+    # A reply is the newest of its conversation: on the last page of replies.
+    thread_url = reverse("peersupport:thread", args=[post.group.slug, post.parent_id])
+    return redirect(f"{thread_url}?page=last#post-{post.pk}")
 
 
 # --- Getting ready: a group name and the guidelines -----------------------------------------------
@@ -296,8 +286,18 @@ def thread_view(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse
     return _thread_page(request, group, membership, thread, PostForm(label="Your reply"))
 
 
+REPLIES_PER_PAGE = 50
+
+
 def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK) -> HttpResponse:
-    posts = selectors.thread_posts_for(user=request.user, thread=thread)
+    """The opening post and one page of replies; `?page=last` (where a new reply lands) is the
+    last page."""
+    paginator = Paginator(
+        selectors.thread_replies_for(user=request.user, thread=thread), REPLIES_PER_PAGE
+    )
+    number = request.GET.get("page")
+    page = paginator.get_page(paginator.num_pages if number == "last" else number)
+    posts = [thread, *page.object_list]
     _decorate(
         posts,
         reactions=selectors.reactions_for(user=request.user, posts=posts),
@@ -311,6 +311,7 @@ def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK)
             "thread": thread,
             "opening": posts[0],
             "replies": posts[1:],
+            "page": page,
             "muted_until": _muted_until(membership),
             "form": form,
             "check_region_id": CHECK_REGION_ID,

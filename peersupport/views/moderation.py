@@ -28,6 +28,7 @@ from accounts.decorators import role_required
 from accounts.models import Role
 from core.exceptions import StateConflict
 from core.forms import apply_form_errors
+from core.services import audit_record
 from peersupport import permissions, selectors, services
 from peersupport.forms.moderation import (
     EditOutForm,
@@ -173,6 +174,16 @@ def _post_page(
 @role_required(Role.PEER)
 def post_view(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_for_moderator(user=request.user, post_id=post_id)
+    # A member's post is part of their record: a staff read of it is audited.
+    if not post.is_from_staff:
+        audit_record(
+            actor=request.user,
+            action="moderation.post_viewed",
+            subject=post.author,
+            target=post,
+            detail={"group_id": post.group_id},
+            request=request,
+        )
     return _post_page(request, post)
 
 
@@ -580,6 +591,14 @@ def member_view(request: HttpRequest, membership_id: int) -> HttpResponse:
     """One member of a group the peer moderates, under their group name only."""
     membership = selectors.membership_get_for_moderator(
         user=request.user, membership_id=membership_id
+    )
+    audit_record(
+        actor=request.user,
+        action="moderation.member_viewed",
+        subject=membership.member,
+        target=membership,
+        detail={"group_id": membership.group_id},
+        request=request,
     )
     return _member_page(request, membership)
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport import services
-from peersupport.api.common import CRISIS_REASON_FOR_AUTHOR
 from peersupport.models import (
+    CRISIS_REASON_FOR_AUTHOR,
     Conversation,
     Membership,
     PeerGroup,

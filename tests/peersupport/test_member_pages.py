@@ -763,8 +763,9 @@ def test_a_member_replies_and_lands_on_their_reply(me_client, me, group):
 
     reply = Post.objects.get(parent=thread, author=me)
     assert reply.status == Post.Status.PUBLISHED
+    # On the last page of replies, where the newest one is.
     assert response.url == (
-        reverse("peersupport:thread", args=[group.slug, thread.pk]) + f"#post-{reply.pk}"
+        reverse("peersupport:thread", args=[group.slug, thread.pk]) + f"?page=last#post-{reply.pk}"
     )
     thread.refresh_from_db()
     assert thread.first_reply_at is not None

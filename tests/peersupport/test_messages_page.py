@@ -108,6 +108,7 @@ def test_past_the_promise_the_patient_sees_their_message_is_still_waiting(patien
     Conversation.objects.filter(pk=result.conversation.pk).update(
         reply_due_at=timezone.now() - timedelta(minutes=5)
     )
+    services.overdue_messages_report()  # the sweep tells the peer specialist's lead
 
     page = content(patient_client.get(reverse(URL)))
 

@@ -69,6 +69,7 @@ def test_the_patient_home_says_a_message_is_waiting_and_when_it_is_overdue(clien
 
     conversation.reply_due_at = timezone.now() - timedelta(minutes=1)
     conversation.save(update_fields=["reply_due_at"])
+    services.overdue_messages_report()
     page = client.get(reverse("accounts:patient_home")).content.decode()
     assert "still waiting" in page
     assert "let the peer support team know" in page
