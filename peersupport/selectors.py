@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.services import audit_record
 from peersupport import permissions
 from peersupport.models import (
     Conversation,
@@ -378,6 +379,22 @@ def post_get_for_moderator(*, user: User, post_id: int) -> Post:
     )
     if post is None or not permissions.is_moderator(user):
         raise Http404("No such post among the groups you moderate.")
+    return post
+
+
+def post_open_for_moderator(*, user: User, post_id: int, request=None) -> Post:
+    """A post for its moderator to read (post_get_for_moderator), with the read audited when it
+    is a member's: their post is part of their record."""
+    post = post_get_for_moderator(user=user, post_id=post_id)
+    if not post.is_from_staff:
+        audit_record(
+            actor=user,
+            action="moderation.post_viewed",
+            subject=post.author,
+            target=post,
+            detail={"group_id": post.group_id},
+            request=request,
+        )
     return post
 
 

@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsPeer, IsPeerOrAdmin
 from core.api.errors import error_responses
 from core.api.pagination import StandardPagination
-from core.services import audit_record
 from peersupport import selectors
 from peersupport.api.common import (
     TAG_MODERATION,
@@ -215,16 +214,9 @@ class ModerationPostDetailApi(APIView):
         responses={200: ModerationPostDetailSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, post_id: int):
-        post = selectors.post_get_for_moderator(user=request.user, post_id=post_id)
-        if not post.is_from_staff:  # a member's post is part of their record: audited
-            audit_record(
-                actor=request.user,
-                action="moderation.post_viewed",
-                subject=post.author,
-                target=post,
-                detail={"group_id": post.group_id},
-                request=request,
-            )
+        post = selectors.post_open_for_moderator(
+            user=request.user, post_id=post_id, request=request
+        )
         context = selectors.moderation_post_context(post=post)
         data = {
             "post": post,

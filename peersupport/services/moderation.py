@@ -137,6 +137,19 @@ def _require_held(post: Post) -> None:
         )
 
 
+def _published_by_moderator(post: Post, by: User, request: HttpRequest | None) -> None:
+    """What follows a moderator sharing a held post: its thread may now be answered, and the
+    approval is recorded."""
+    thread_reply_recorded(reply=post)
+    _record(
+        group=post.group,
+        actor=by,
+        action=ModerationAction.Action.APPROVE,
+        post=post,
+        request=request,
+    )
+
+
 def _publish(post: Post, by: User, now) -> None:
     post.status = Post.Status.PUBLISHED
     post.published_at = now
@@ -150,14 +163,7 @@ def post_approve(*, post: Post, by: User, request: HttpRequest | None = None) ->
     _require_held(post)
     _publish(post, by, timezone.now())
     post.save(update_fields=["status", "published_at", "moderated_by", "moderated_at"])
-    thread_reply_recorded(reply=post)
-    _record(
-        group=post.group,
-        actor=by,
-        action=ModerationAction.Action.APPROVE,
-        post=post,
-        request=request,
-    )
+    _published_by_moderator(post, by, request)
     _tell_author(
         post,
         title=f"Your post in {post.group.name} is now shared",
@@ -252,14 +258,7 @@ def post_edit_out(
         request=request,
     )
     if publish and was_held:
-        thread_reply_recorded(reply=post)
-        _record(
-            group=post.group,
-            actor=by,
-            action=ModerationAction.Action.APPROVE,
-            post=post,
-            request=request,
-        )
+        _published_by_moderator(post, by, request)
     _tell_author(
         post,
         title=f"A peer specialist edited your post in {post.group.name}",

@@ -173,17 +173,7 @@ def _post_page(
 
 @role_required(Role.PEER)
 def post_view(request: HttpRequest, post_id: int) -> HttpResponse:
-    post = selectors.post_get_for_moderator(user=request.user, post_id=post_id)
-    # A member's post is part of their record: a staff read of it is audited.
-    if not post.is_from_staff:
-        audit_record(
-            actor=request.user,
-            action="moderation.post_viewed",
-            subject=post.author,
-            target=post,
-            detail={"group_id": post.group_id},
-            request=request,
-        )
+    post = selectors.post_open_for_moderator(user=request.user, post_id=post_id, request=request)
     return _post_page(request, post)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Notification
@@ -18,6 +17,7 @@ from peersupport.models import ModerationAction, PeerGroup, Post, Reaction
 from safety.models import Flag
 from tests.e2e.test_safety_journeys import _log_in, _log_in_staff, _nav_link
 from tests.factories import ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport.helpers import member_of
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -41,22 +41,10 @@ def _group(peer, *, name="First weeks after discharge", slug="first-weeks"):
     return group
 
 
-def _member(group, pseudonym: str, *, settled: bool = True, **profile):
-    """A patient already in the group; `settled` ones are past the first pre-moderated posts."""
+def _member(group, pseudonym: str, **profile):
+    """A patient already in the group, past the first pre-moderated posts."""
     patient = PatientFactory(full_name="Robin Example", **profile)
-    services.peer_member_set_pseudonym(user=patient, pseudonym=pseudonym)
-    services.guidelines_accept(user=patient)
-    services.group_join(user=patient, group=group)
-    if settled:
-        for n in range(3):
-            Post.objects.create(
-                group=group,
-                author=patient,
-                body=f"An earlier post, number {n}.",
-                status=Post.Status.PUBLISHED,
-                published_at=timezone.now(),
-            )
-    return patient
+    return member_of(group, patient=patient, pseudonym=pseudonym)
 
 
 def test_a_patient_joins_a_group_posts_replies_and_reacts(

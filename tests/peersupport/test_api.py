@@ -27,6 +27,7 @@ from peersupport.models import (
 )
 from safety.models import Flag
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport.helpers import a_group
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

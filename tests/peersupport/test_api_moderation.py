@@ -25,6 +25,7 @@ from peersupport.models import (
 )
 from safety.models import Flag
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport.helpers import a_group
 from tests.peersupport.test_api import (
     CRISIS_POST,
     JSON,
@@ -49,9 +50,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

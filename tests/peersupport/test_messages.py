@@ -18,7 +18,7 @@ from peersupport import selectors, services
 from peersupport.models import Conversation, PeerGroup, PeerMessage
 from safety.models import Flag
 from tests.factories import ClinicianFactory
-from tests.peersupport.test_moderation import a_patient, a_peer, member_of
+from tests.peersupport.helpers import a_patient, a_peer, member_of
 
 pytestmark = pytest.mark.django_db
 

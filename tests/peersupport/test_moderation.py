@@ -29,7 +29,7 @@ from peersupport.models import (
 )
 from peersupport.services.moderation import EDITED_MESSAGE
 from safety.models import Flag, FlagSignal, Severity
-from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport.helpers import a_group, a_peer, an_admin, member_of
 from tests.peersupport.test_posts import post
 
 pytestmark = pytest.mark.django_db
@@ -39,48 +39,9 @@ PHONE_POST = "Text me any time, 07911 123456, happy to help with the cravings"
 EDITED_BODY = "Text me any time, happy to help with the cravings"
 
 
-_names = iter(f"Walker {n}" for n in range(100_000))
-
-
-def a_patient(*, clinician: User | None = None, **kwargs) -> User:
-    """A patient with a profile and a clinician, made quickly: nobody here logs in, so no
-    password is hashed (hashing is most of a factory's time)."""
-    clinician = clinician or ClinicianFactory(password=None, mfa=False)
-    kwargs.setdefault("full_name", "Robin Example")  # shares no word with "Walker n"
-    return PatientFactory(password=None, profile=clinician, **kwargs)
-
-
-def a_peer() -> User:
-    return PeerFactory(password=None, mfa=False)
-
-
-def an_admin() -> User:
-    return AdminFactory(password=None, mfa=False)
-
-
-def member_of(group: PeerGroup, *, settled: bool = True, patient: User | None = None) -> User:
-    """A patient in the group under a pseudonym; `settled` members are past pre-moderation."""
-    patient = patient or a_patient()
-    services.peer_member_set_pseudonym(user=patient, pseudonym=next(_names))
-    services.guidelines_accept(user=patient)
-    services.group_join(user=patient, group=group)
-    if settled:
-        for n in range(3):
-            Post.objects.create(
-                group=group,
-                author=patient,
-                body=f"Earlier post {n}",
-                status=Post.Status.PUBLISHED,
-                published_at=timezone.now(),
-            )
-    return patient
-
-
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

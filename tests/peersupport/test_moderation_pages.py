@@ -25,6 +25,8 @@ from peersupport.models import (
 )
 from safety.models import Flag
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport import helpers
+from tests.peersupport.helpers import a_group
 
 pytestmark = pytest.mark.django_db
 
@@ -37,33 +39,17 @@ _numbers = iter(range(100_000))
 
 
 def make_group(slug: str = "first-weeks", *moderators) -> PeerGroup:
-    group = PeerGroup.objects.create(
-        name=slug.replace("-", " ").capitalize(), slug=slug, kind="topic", description="Home."
-    )
-    group.moderators.add(*moderators)
-    return group
+    return a_group(slug, moderators=moderators)
 
 
 def member_of(group: PeerGroup, *, settled: bool = True, peer=None):
-    """A patient in the group under a group name; `settled` members are past pre-moderation.
+    """A patient in the group under a group name, with a real name that must never show;
     `peer` is their own peer specialist (on their care team)."""
     n = next(_numbers)
     patient = PatientFactory(
         full_name=REAL_NAME, email=f"rowan{n}@example.org", profile__peer_specialist=peer
     )
-    services.peer_member_set_pseudonym(user=patient, pseudonym=f"Walker {n}")
-    services.guidelines_accept(user=patient)
-    services.group_join(user=patient, group=group)
-    if settled:
-        for i in range(3):
-            Post.objects.create(
-                group=group,
-                author=patient,
-                body=f"Earlier post {i}",
-                status=Post.Status.PUBLISHED,
-                published_at=timezone.now(),
-            )
-    return patient
+    return helpers.member_of(group, settled=settled, patient=patient, pseudonym=f"Walker {n}")
 
 
 def posted(author, group, body=ORDINARY_POST, **kwargs) -> Post:

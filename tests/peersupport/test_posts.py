@@ -13,37 +13,14 @@ from django.utils import timezone
 from peersupport import selectors, services
 from peersupport.models import Membership, PeerGroup, Post
 from safety.models import Flag
-from tests.factories import PatientFactory
+from tests.peersupport.helpers import a_group, member_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
-
-
-_names = iter(f"Member {n}" for n in range(1000))
-
-
-def member_of(group, *, settled=True):
-    """A patient in the group; `settled` members are past pre-moderation."""
-    patient = PatientFactory(full_name="Robin Example")  # shares no word with "Member n"
-    services.peer_member_set_pseudonym(user=patient, pseudonym=next(_names))
-    services.guidelines_accept(user=patient)
-    services.group_join(user=patient, group=group)
-    if settled:
-        for n in range(3):
-            Post.objects.create(
-                group=group,
-                author=patient,
-                body=f"Earlier post {n}",
-                status=Post.Status.PUBLISHED,
-                published_at=timezone.now(),
-            )
-    return patient
+    return a_group()
 
 
 def post(author, group, body="Day 3 without a cigarette. The evenings are hard.", **kwargs):

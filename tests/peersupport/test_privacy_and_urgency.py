@@ -17,7 +17,8 @@ from core.models import AuditEvent
 from peersupport import selectors, services
 from peersupport.models import CRISIS_REASON_FOR_AUTHOR, Post
 from tests.factories import PatientFactory, PeerFactory
-from tests.peersupport.test_moderation import a_patient, held_post, member_of
+from tests.peersupport.helpers import a_group, a_patient, member_of
+from tests.peersupport.test_moderation import held_post
 from tests.peersupport.test_posts import post
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +28,7 @@ CRISIS_POST = "I can't do this anymore, I want to end it all tonight"
 
 @pytest.fixture
 def group():
-    from peersupport.models import PeerGroup
-
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.db import connection
 
 from peersupport import services
 from peersupport.models import PeerGroup, Reaction, Report
+from tests.peersupport.helpers import a_group
 from tests.peersupport.test_posts import member_of, post
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

@@ -11,29 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport import services
-from peersupport.models import PeerGroup, Post
+from peersupport.models import Post
 from peersupport.templatetags.peer_nav import peer_nav_counts
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
+from tests.peersupport.helpers import a_group, member_of
 
 pytestmark = pytest.mark.django_db
 
-_names = iter(f"Calm Heron {n}" for n in range(1000))
-
 
 def _group(peer, slug="first-weeks"):
-    group = PeerGroup.objects.create(
-        name=f"Group {slug}", slug=slug, kind="topic", description="Home again."
-    )
-    group.moderators.add(peer)
-    return group
+    return a_group(slug, moderators=[peer], name=f"Group {slug}")
 
 
 def _member(group, **profile):
-    patient = PatientFactory(full_name="Robin Example", **profile)
-    services.peer_member_set_pseudonym(user=patient, pseudonym=next(_names))
-    services.guidelines_accept(user=patient)
-    services.group_join(user=patient, group=group)
-    return patient
+    return member_of(group, settled=False, patient=PatientFactory(**profile))
 
 
 def test_the_patient_home_shows_their_groups_under_their_group_name(client):

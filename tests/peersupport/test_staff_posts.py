@@ -14,7 +14,7 @@ from core.models import AuditEvent
 from peersupport import selectors, services
 from peersupport.models import PeerGroup, Post
 from tests.factories import ClinicianFactory
-from tests.peersupport.test_moderation import a_patient, a_peer, an_admin, member_of
+from tests.peersupport.helpers import a_group, a_patient, a_peer, an_admin, member_of
 from tests.peersupport.test_posts import post
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture

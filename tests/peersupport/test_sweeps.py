@@ -16,7 +16,7 @@ from core.models import AuditEvent, Notification
 from peersupport import services
 from peersupport.models import Conversation, PeerGroup, PeerLead, Post
 from peersupport.tasks import overdue_messages_report_task, unanswered_posts_nudge_task
-from tests.peersupport.test_moderation import a_patient, a_peer, an_admin, member_of
+from tests.peersupport.helpers import a_group, a_patient, a_peer, an_admin, member_of
 from tests.peersupport.test_posts import post
 from tests.worker import wait_for
 
@@ -28,9 +28,7 @@ OVERDUE = "peer_message_overdue"
 
 @pytest.fixture
 def group():
-    return PeerGroup.objects.create(
-        name="First weeks", slug="first-weeks", kind="topic", description="Home again."
-    )
+    return a_group()
 
 
 @pytest.fixture
