@@ -41,11 +41,6 @@ CRISIS_POST = "I can't do this anymore, I want to end it all tonight"
 KIND_POST = "Day 3 without a cigarette. The evenings are hard."
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def group():
     return a_group()

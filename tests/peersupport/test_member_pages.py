@@ -33,12 +33,6 @@ PHONE = "Text me on 07911 123456 if you want to talk"
 CRISIS = "I want to end my life tonight"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factories hash a password per user; nothing here depends on the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Helpers --------------------------------------------------------------------------------------
 
 _names = iter(f"Member {n}" for n in range(100_000))

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 URL = "peersupport:messages"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factories hash a password per user; nothing here depends on the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def peer():
     return PeerFactory(full_name="Sam Peerson")
