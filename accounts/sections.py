@@ -9,9 +9,13 @@ AppConfig.ready():
   profile (or None).
 - `peer_home`: the peer support specialist's home page. A provider gets the request and the peer.
 - `admin_home`: the admin's home page. A provider gets the request and the admin.
+- `caseload_columns`: extra columns of a clinician's or peer's caseload table. A provider gets
+  the request and the profiles on the page, and returns `(heading, {patient id: cell HTML})`
+  with one query for the whole page, whatever its length.
 
 A provider returns HTML rendered from its own (autoescaped) template, or "" to add nothing.
-Sections appear in the order the apps are installed (lowest layer first).
+Sections appear in the order the apps are installed (lowest layer first), unless a provider
+asks to come first (what the patient must do next: finishing onboarding).
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ class SectionRegistry:
     def __init__(self) -> None:
         self._providers: list[Provider] = []
 
-    def register(self, provider: Provider) -> Provider:
+    def register(self, provider: Provider, *, first: bool = False) -> Provider:
         if provider not in self._providers:
-            self._providers.append(provider)
+            self._providers.insert(0, provider) if first else self._providers.append(provider)
         return provider
 
     def render(self, request: HttpRequest, subject: Any) -> list[SafeString]:
@@ -47,3 +51,35 @@ staff_patient_page = SectionRegistry()
 patient_home = SectionRegistry()
 peer_home = SectionRegistry()
 admin_home = SectionRegistry()
+
+
+ColumnProvider = Callable[[HttpRequest, list], "tuple[str, dict[int, str]] | None"]
+
+
+class ColumnRegistry:
+    """Extra columns of a table of patients, each filled for a whole page in one go."""
+
+    def __init__(self) -> None:
+        self._providers: list[ColumnProvider] = []
+
+    def register(self, provider: ColumnProvider) -> ColumnProvider:
+        if provider not in self._providers:
+            self._providers.append(provider)
+        return provider
+
+    def render(
+        self, request: HttpRequest, profiles: list
+    ) -> list[tuple[str, dict[int, SafeString]]]:
+        columns = []
+        for provider in self._providers:
+            column = provider(request, profiles)
+            if column is not None:
+                heading, cells = column
+                # Cells are HTML rendered from the provider's own templates (autoescaped there).
+                columns.append(
+                    (heading, {key: mark_safe(html) for key, html in cells.items()})  # noqa: S308
+                )
+        return columns
+
+
+caseload_columns = ColumnRegistry()

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import hooks, permissions
 from accounts.models import ApiToken, Invitation, PatientProfile, Role, User, hash_token
 from core.exceptions import StateConflict
 from core.services import audit_record
@@ -262,6 +262,8 @@ def invitation_accept(
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user", "updated_at"])
     audit_record(actor=user, action="invitation.accepted", subject=user, target=invitation)
+    if invitation.role == Role.PATIENT:
+        hooks.patient_joined.run(user)
     return user
 
 

@@ -64,8 +64,25 @@ def clinician_home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/clinician_home.html",
-        {"page": page, "open_invitations": open_invitations},
+        {
+            "page": page,
+            "open_invitations": open_invitations,
+            "columns": _caseload_columns(request, page),
+        },
     )
+
+
+def _caseload_columns(request: HttpRequest, page) -> dict:
+    """The columns the apps above add to the caseload table: headings, and each row's cells."""
+    profiles = list(page.object_list)
+    columns = sections.caseload_columns.render(request, profiles)
+    return {
+        "headings": [heading for heading, _cells in columns],
+        "rows": [
+            {"profile": p, "cells": [cells.get(p.user_id, "") for _heading, cells in columns]}
+            for p in profiles
+        ],
+    }
 
 
 @role_required(Role.PEER)
@@ -76,7 +93,11 @@ def peer_home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/peer_home.html",
-        {"page": page, "sections": sections.peer_home.render(request, request.user)},
+        {
+            "page": page,
+            "sections": sections.peer_home.render(request, request.user),
+            "columns": _caseload_columns(request, page),
+        },
     )
 
 

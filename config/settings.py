@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    "onboarding.middleware.ProgrammeConsentMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -125,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.exhale",
+                "onboarding.context_processors.tour_return",
             ],
         },
     },
@@ -359,6 +361,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("EXHALE_TIME_ZONE", default="Europe/London")
 USE_I18N = True
+# English first; every patient-facing string is marked for translation (make messages).
+LANGUAGES = [("en-gb", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static files --------------------------------------------------------------------------------
@@ -524,3 +529,10 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Onboarding ---------------------------------------------------------------------------------
+# An assisted session (a clinician or peer specialist going through onboarding with the patient)
+# lapses after this many minutes, so an unattended screen does not stay open on their record.
+ONBOARDING_ASSIST_MINUTES = env.int("ONBOARDING_ASSIST_MINUTES", default=90)
+# The care team can remind a patient to carry on with onboarding at most once in this many hours.
+ONBOARDING_REMINDER_INTERVAL_HOURS = env.int("ONBOARDING_REMINDER_INTERVAL_HOURS", default=24)

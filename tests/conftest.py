@@ -14,7 +14,7 @@ from tests import factories
 
 def seed_reference_data() -> None:
     """What the data migrations put in a new deployment's database: the crisis resources, the
-    health timeline and the moderators' message templates. Their forwards() functions add them
+    health timeline, the moderators' message templates and the onboarding texts. Their forwards() functions add them
     only where missing."""
     from django.apps import apps
 
@@ -22,6 +22,7 @@ def seed_reference_data() -> None:
         "safety.migrations.0002_uk_crisis_resources",
         "cessation.migrations.0002_health_benefits",
         "peersupport.migrations.0004_moderator_message_templates",
+        "onboarding.migrations.0002_standard_texts",
     ):
         importlib.import_module(module).forwards(apps, None)
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import role_required
@@ -88,6 +89,17 @@ def quit_plan_view(request: HttpRequest) -> HttpResponse:
 # --- Daily check-in ------------------------------------------------------------------------------
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after saving, when a page of this site sent the person here (the onboarding
+    tour's "Try it"); anything else is ignored."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 def _checkin_days(patient: User, today: date) -> list[dict]:
     """Today and the missed days that can still be filled in, with whether each is done."""
     allowed = services.checkin_allowed_days(patient, today=today)
@@ -121,6 +133,7 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
         "existing": existing,
         "missed": [d for d in days if not d["done"] and d["day"] != day],
         "backfill_days": settings.CESSATION_BACKFILL_DAYS,
+        "next": _safe_next(request),
     }
     if request.method == "POST":
         if form.is_valid():
@@ -135,7 +148,7 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
                 messages.success(request, _thank_you(result.checkin, plan, existing is not None))
                 if _withdrawal_note_applies(result.checkin, plan):
                     messages.info(request, WITHDRAWAL_NOTE)
-                return redirect("cessation:progress")
+                return redirect(context["next"] or "cessation:progress")
         return _invalid(request, "cessation/patient/checkin.html", context)
     return render(request, "cessation/patient/checkin.html", context)
 

@@ -16,7 +16,7 @@ from accounts import services
 from accounts.models import Invitation, PatientProfile, Role, User, hash_token
 from accounts.tasks import invitation_email_send_task
 from core.models import AuditEvent
-from tests.accounts.helpers import ROLE_HOMES, logged_in_user_id
+from tests.accounts.helpers import logged_in_user_id
 from tests.factories import (
     ClinicianFactory,
     InvitationFactory,
@@ -418,7 +418,8 @@ def test_accepting_creates_the_patient_with_their_care_team_and_logs_them_in(cli
     assert invitation.status == Invitation.Status.ACCEPTED
     assert invitation.accepted_user == user
     assert logged_in_user_id(client) == user.pk
-    assert client.get(response.url).url == reverse(ROLE_HOMES[Role.PATIENT])
+    # A new patient starts with onboarding (tests/onboarding); their home waits for their consent.
+    assert client.get(response.url).url == "/welcome/"
     assert AuditEvent.objects.filter(action="invitation.accepted", actor=user).exists()
 
 

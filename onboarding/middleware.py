@@ -1,0 +1,62 @@
+"""The programme opens once the patient has agreed to take part.
+
+A patient whose onboarding has begun and who has not given (or has withdrawn) their consent to
+the programme reaches only their onboarding, the privacy pages, crisis help, their account and
+logging out; any other page takes them back to where they are in onboarding, and the API answers
+403. Once open, the answer is kept in the session so it costs no query per page; withdrawing
+consent clears it (onboarding/views/consents.py).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+from onboarding.selectors import programme_open_to
+
+SESSION_KEY = "onboarding.programme_open"
+ALLOWED_PREFIXES = (
+    "/welcome/",
+    "/privacy/",
+    "/help/",
+    "/health/",
+    "/static/",
+    "/accounts/",  # allauth: log out, password
+    "/account/",
+    "/notifications/",
+    "/api/v1/crisis-resources/",
+    "/api/v1/onboarding/",
+)
+CONSENT_REQUIRED_DETAIL = "Agree to take part in Exhale first: finish the first steps."
+
+
+class ProgrammeConsentMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or not user.is_patient
+            or request.path.startswith(ALLOWED_PREFIXES)
+            or request.session.get(SESSION_KEY) == user.pk
+        ):
+            return self.get_response(request)
+        if programme_open_to(patient=user):
+            request.session[SESSION_KEY] = user.pk
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": CONSENT_REQUIRED_DETAIL, "code": "consent_required"},
+                status=HTTPStatus.FORBIDDEN,
+            )
+        return redirect("onboarding:start")
+
+
+def programme_closed_in_session(request: HttpRequest) -> None:
+    """After a withdrawal: the next page asks again."""
+    request.session.pop(SESSION_KEY, None)
