@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from cessation import api as cessation_api
 from core.api import views as core_api
+from onboarding import api as onboarding_api
 from peersupport.api import member as peer_member_api
 from peersupport.api import messages as peer_messages_api
 from peersupport.api import moderation as moderation_api
@@ -68,6 +69,24 @@ urlpatterns = [
         "patients/<int:patient_id>/co-readings/",
         cessation_api.PatientCOReadingListCreateApi.as_view(),
         name="patient_co_reading_list",
+    ),
+    # Onboarding
+    path("onboarding/", onboarding_api.OnboardingApi.as_view(), name="onboarding"),
+    path(
+        "onboarding/consents/",
+        onboarding_api.ConsentListCreateApi.as_view(),
+        name="onboarding_consents",
+    ),
+    path(
+        "onboarding/consents/<slug:kind>/withdraw/",
+        onboarding_api.ConsentWithdrawApi.as_view(),
+        name="onboarding_consent_withdraw",
+    ),
+    path("onboarding/texts/<slug:key>/", onboarding_api.TextApi.as_view(), name="onboarding_text"),
+    path(
+        "patients/<int:patient_id>/onboarding/",
+        onboarding_api.PatientOnboardingApi.as_view(),
+        name="patient_onboarding",
     ),
     # Peer groups: members
     path("peer-member/", peer_member_api.PeerMemberApi.as_view(), name="peer_member"),

@@ -115,10 +115,12 @@ def test_revoking_an_invitation_documents_409(schema):
     assert "409" in responses["responses"]
 
 
-def test_only_crisis_resources_are_public(schema):
+def test_only_crisis_resources_and_onboarding_texts_are_public(schema):
+    """Both say nothing about anyone: where to get help, and the privacy and consent texts that
+    are on public pages too (people read what they would agree to before they have an account)."""
     public = {path for path, _, operation in _operations(schema) if _is_public(operation)}
 
-    assert public == {"/api/v1/crisis-resources/"}
+    assert public == {"/api/v1/crisis-resources/", "/api/v1/onboarding/texts/{key}/"}
 
 
 def test_both_ways_to_authenticate_are_described(schema):
