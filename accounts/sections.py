@@ -9,6 +9,7 @@ AppConfig.ready():
   profile (or None).
 - `peer_home`: the peer support specialist's home page. A provider gets the request and the peer.
 - `admin_home`: the admin's home page. A provider gets the request and the admin.
+- `account_page`: anybody's own account page. A provider gets the request and the user.
 - `caseload_columns`: extra columns of a clinician's or peer's caseload table. A provider gets
   the request and the profiles on the page, and returns `(heading, {patient id: cell HTML})`
   with one query for the whole page, whatever its length.
@@ -51,6 +52,7 @@ staff_patient_page = SectionRegistry()
 patient_home = SectionRegistry()
 peer_home = SectionRegistry()
 admin_home = SectionRegistry()
+account_page = SectionRegistry()
 
 
 ColumnProvider = Callable[[HttpRequest, list], "tuple[str, dict[int, str]] | None"]

@@ -298,6 +298,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
             "new_key": new_key,
             "tokens": selectors.api_token_list(user=request.user)[:20],
             "has_second_factor": permissions.has_second_factor(request.user),
+            "sections": sections.account_page.render(request, request.user),
         },
         status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
     )

@@ -17,4 +17,6 @@ class OnboardingConfig(AppConfig):
         hooks.patient_joined.register(services.journey_start_for_new_patient)
         account_sections.patient_home.register(sections.patient_home_section, first=True)
         account_sections.staff_patient_page.register(sections.staff_patient_section)
+        account_sections.account_page.register(sections.account_section)
         account_sections.caseload_columns.register(sections.caseload_column)
+        account_sections.admin_home.register(sections.admin_home_section)
