@@ -20,7 +20,7 @@ from cessation.permissions import can_manage_medications
 from cessation.services import medication_add, quit_plan_save
 from onboarding import baseline as rules
 from onboarding import permissions, quiz
-from onboarding.models import AssistSession, Baseline, StepRecord
+from onboarding.models import AssistSession, Baseline, Journey, StepRecord
 from onboarding.services.journeys import step_complete, step_detail_update
 from onboarding.steps import ABOUT_YOU, GROUPS, QUIT_PLAN, SAFETY_PLAN, TOUR
 from peersupport.models import PeerGroup
@@ -191,10 +191,16 @@ def quit_plan_step_save(
 # --- The tour ------------------------------------------------------------------------------------
 
 
+def _lock_journey(patient: User) -> None:
+    Journey.objects.select_for_update().filter(patient=patient).first()
+
+
+@transaction.atomic
 def tour_stop_record(*, patient: User, stop: str, tried: bool = False) -> StepRecord:
     """A stop of the tour was shown (and, with `tried`, the patient did the thing for real)."""
     if stop not in TOUR_STOPS:
         raise ValidationError(_("There is no such part of the tour."))
+    _lock_journey(patient)  # two tabs adding stops at once must not lose one
     record = StepRecord.objects.filter(journey__patient=patient, step=TOUR).first()
     detail = record.detail if record is not None else {}
     seen = list(dict.fromkeys([*detail.get("stops_seen", []), stop]))
@@ -216,10 +222,12 @@ def tour_finish(
 # --- Groups --------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def quiz_answer(*, patient: User, answers: dict[str, str]) -> dict[str, bool]:
     """Check the answers to the guideline questions. Wrong answers are explained, never held
     against anyone: after trying once the person may carry on. Tries are counted per question."""
     results = quiz.check(answers)
+    _lock_journey(patient)
     record = StepRecord.objects.filter(journey__patient=patient, step=GROUPS).first()
     detail = record.detail if record is not None else {}
     tries = detail.get("quiz_tries", 0) + 1
