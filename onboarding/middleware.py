@@ -1,10 +1,10 @@
 """The programme opens once the patient has agreed to take part.
 
 A patient whose onboarding has begun and who has not given (or has withdrawn) their consent to
-the programme reaches only their onboarding, the privacy pages, crisis help, their account and
-logging out; any other page takes them back to where they are in onboarding, and the API answers
-403. Once open, the answer is kept in the session so it costs no query per page; withdrawing
-consent clears it (onboarding/views/consents.py).
+the programme reaches only their onboarding, the privacy pages, crisis help, their account, their
+notices and logging out (and the same through the API); any other page takes them back to where
+they are in onboarding, and the API answers 403. Once open, the answer is kept in the session so
+it costs no query per page; withdrawing consent clears it (onboarding/views/privacy.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ ALLOWED_PREFIXES = (
     "/accounts/",  # allauth: log out, password
     "/account/",
     "/notifications/",
+    # The API's side of the pages above: an app must know who is logged in and show the care
+    # team's reminder to carry on, as the web pages do, before the patient has agreed.
+    "/api/v1/me/",
+    "/api/v1/notifications/",
     "/api/v1/crisis-resources/",
     "/api/v1/onboarding/",
 )
