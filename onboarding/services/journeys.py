@@ -255,7 +255,8 @@ def assist_end(
 @transaction.atomic
 def reminder_send(*, patient: User, by: User, request: HttpRequest | None = None) -> Notification:
     """Remind a patient to carry on with onboarding: a notice in Exhale and an email. At most
-    one a day (ONBOARDING_REMINDER_INTERVAL_HOURS), and only while onboarding is unfinished."""
+    one a day (ONBOARDING_REMINDER_INTERVAL_HOURS), and only while a step is still to do or
+    left for later."""
     profile = _profile(patient)
     if not permissions.can_send_reminder(by, profile):
         raise PermissionDenied("You cannot remind this patient.")
@@ -264,7 +265,10 @@ def reminder_send(*, patient: User, by: User, request: HttpRequest | None = None
         raise StateConflict(_("This patient has no onboarding to finish."))
     journey.patient = patient
     state = journey_state_build(journey, list(StepRecord.objects.filter(journey=journey)))
-    if state.is_finished:
+    # A journey is "finished" once every step is done or left for later, but a step left for
+    # later (the safety plan, say) is still worth a reminder: only when all are done is there
+    # nothing to remind about (the overview offers the button on the same terms).
+    if state.current is None and not state.left_for_later:
         raise StateConflict(_("This patient has finished onboarding."))
     interval = timedelta(hours=settings.ONBOARDING_REMINDER_INTERVAL_HOURS)
     now = timezone.now()
