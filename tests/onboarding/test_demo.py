@@ -173,3 +173,16 @@ def test_after_the_demo_the_admin_home_warns_of_no_unapproved_text(client, seede
 
     assert "Patients at each step" in page
     assert "nobody has approved" not in page
+
+
+def test_the_care_team_sees_where_dani_stopped_and_that_her_safety_plan_is_not_written(
+    client, seeded
+):
+    dani = demo("dani")
+    client.force_login(demo("clinician"))
+
+    response = client.get(reverse("onboarding:staff_overview", args=[dani.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Left for later" in response.text
+    assert "not written yet" in response.text
