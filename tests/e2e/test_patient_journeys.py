@@ -1,4 +1,4 @@
-"""A patient's first journey on a phone: invitation, home, crisis help, log out and back in."""
+"""A patient's first journey on a phone: invitation, crisis help, log out and back in, home."""
 
 from __future__ import annotations
 
@@ -41,9 +41,11 @@ def test_patient_accepts_invitation_finds_help_and_logs_back_in(page, visit, sub
     page.get_by_label("Choose a password").fill(NEW_PASSWORD)
     second.fill(NEW_PASSWORD)
     submit(page, "Create my account")
-    assert page.url.endswith("/me/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Al")
+    # A new patient starts setting up; the programme stays closed until they agree to take part.
+    assert page.url.endswith("/welcome/hello/")
     expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    visit(page, "/me/")
+    assert page.url.endswith("/welcome/hello/")
 
     patient = User.objects.get(email=invitation.email)
     assert patient.role == Role.PATIENT
@@ -51,6 +53,7 @@ def test_patient_accepts_invitation_finds_help_and_logs_back_in(page, visit, sub
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
 
+    # Crisis help is open before anything is agreed.
     click_through(page, page.locator("header").get_by_role("link", name="Get help now"))
     assert page.url.endswith("/help/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Get help now")
@@ -66,7 +69,14 @@ def test_patient_accepts_invitation_finds_help_and_logs_back_in(page, visit, sub
     page.get_by_label("Email address").fill(invitation.email)
     page.get_by_label("Password").fill(NEW_PASSWORD)
     submit(page, "Log in")
-    assert page.url.endswith("/me/")
+    # Back where they left off; once they agree, their home page greets them by their name.
+    assert page.url.endswith("/welcome/hello/")
+    submit(page, "Continue")
+    submit(page, "Continue")
+    page.get_by_label("I have read this and I agree to take part").check()
+    submit(page, "I agree")
+    assert page.url.endswith("/welcome/about-you/")
+    visit(page, "/me/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Al")
 
 
