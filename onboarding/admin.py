@@ -146,6 +146,10 @@ class ContentVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # consents point at the words they agreed to
 
+    def view_on_site(self, obj: ContentVersion) -> str | None:
+        # Patients' pages show published versions only: a draft has no page yet.
+        return obj.get_absolute_url() if obj.is_published else None
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ContentVersionCreateForm

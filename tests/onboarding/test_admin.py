@@ -81,6 +81,15 @@ def test_a_version_shows_its_reading_ease_and_a_preview(admin_client):
     assert 'class="easy-read__section"' in page
     assert 'id="icon-team"' in page  # the icons the preview draws
     assert 'name="_save"' not in page  # read-only
+    assert version.get_absolute_url() in page  # "View on site": the patients' page of it
+
+
+def test_a_draft_has_no_patients_page_to_view_yet(admin_client):
+    draft = _draft()
+
+    page = admin_client.get(_change(draft)).text
+
+    assert reverse("onboarding:content_version", args=[draft.key, draft.version]) not in page
 
 
 def test_the_preview_escapes_what_was_typed(admin_client):
