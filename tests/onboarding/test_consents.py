@@ -16,6 +16,7 @@ from core.models import AuditEvent, Notification
 from onboarding import services
 from onboarding.models import Consent, ContentVersion, StepRecord
 from onboarding.selectors import content_current
+from tests.factories import PatientFactory
 from tests.onboarding.helpers import (
     a_clinician,
     a_new_patient,
@@ -313,3 +314,20 @@ def test_agreeing_again_on_words_since_replaced_is_a_conflict_with_the_new_words
     assert "Taking part, version two" in response.text
     assert not Consent.objects.filter(patient=patient, withdrawn_at__isnull=True).exists()
     assert _status(patient) == PatientProfile.ProgrammeStatus.WITHDRAWN
+
+
+def test_a_patient_who_joined_before_onboarding_and_withdrew_still_reaches_a_page(client):
+    """Whatever a withdrawal closes for someone without a journey, their pages must end
+    somewhere: never a loop between their home and /welcome/ (which sends them home)."""
+    patient = PatientFactory(password=None)
+    client.force_login(patient)
+    client.post(
+        reverse("onboarding:consent_again", args=["programme"]), {"version": "1", "agree": "on"}
+    )
+    client.post(reverse("onboarding:consent_withdraw", args=["programme"]), {"reason": "other"})
+    assert Consent.objects.get(patient=patient).withdrawn_at is not None
+
+    for name in ("accounts:patient_home", "onboarding:start", "cessation:progress"):
+        response = client.get(reverse(name), follow=True)  # a loop raises RedirectCycleError
+        assert response.status_code == HTTPStatus.OK, name
+        assert len(response.redirect_chain) <= 2, response.redirect_chain
