@@ -255,11 +255,17 @@ def assist_end(
 @transaction.atomic
 def reminder_send(*, patient: User, by: User, request: HttpRequest | None = None) -> Notification:
     """Remind a patient to carry on with onboarding: a notice in Exhale and an email. At most
-    one a day (ONBOARDING_REMINDER_INTERVAL_HOURS), and only while a step is still to do or
-    left for later."""
+    one a day (ONBOARDING_REMINDER_INTERVAL_HOURS), only while a step is still to do or left
+    for later, and never after the patient withdrew from the programme."""
     profile = _profile(patient)
     if not permissions.can_send_reminder(by, profile):
         raise PermissionDenied("You cannot remind this patient.")
+    if profile.programme_status == PatientProfile.ProgrammeStatus.WITHDRAWN:
+        # Withdrawing stops reminders (the patient and their clinician were told so); a notice
+        # to carry on would press them to agree again.
+        raise StateConflict(
+            _("This patient has withdrawn from the programme: reminders have stopped.")
+        )
     journey = Journey.objects.select_for_update().filter(patient=patient).first()
     if journey is None:
         raise StateConflict(_("This patient has no onboarding to finish."))
