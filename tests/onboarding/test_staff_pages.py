@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, Notification
 from onboarding import services
-from onboarding.models import Journey
+from onboarding.models import Consent, Journey
 from tests.factories import PatientFactory
 from tests.onboarding.helpers import a_clinician, a_new_patient, a_peer, all_done, at_step
 
@@ -208,6 +208,28 @@ def test_no_reminder_for_a_finished_journey(client):
     response = _remind(client, patient)
 
     assert "This patient has finished onboarding." in response.text
+    assert not Notification.objects.filter(recipient=patient).exists()
+    assert Journey.objects.get(patient=patient).reminders_sent == 0
+    assert not AuditEvent.objects.filter(action="onboarding.reminder_sent").exists()
+
+
+def test_no_reminder_for_a_patient_who_withdrew(client):
+    """Withdrawing stops reminders (the patient and their clinician are told so): no notice
+    asking them to carry on to "Your agreement"."""
+    clinician = a_clinician()
+    patient = at_step(a_new_patient(clinician=clinician), "about_you")
+    services.consent_withdraw(
+        patient=patient, by=patient, kind=Consent.Kind.PROGRAMME, reason="too_much"
+    )
+    client.force_login(clinician)
+    overview = client.get(reverse("onboarding:staff_overview", args=[patient.pk]))
+    assert "Send a reminder to carry on" not in overview.text
+
+    response = _remind(client, patient)
+
+    assert "This patient has withdrawn from the programme: reminders have stopped." in (
+        response.text
+    )
     assert not Notification.objects.filter(recipient=patient).exists()
     assert Journey.objects.get(patient=patient).reminders_sent == 0
     assert not AuditEvent.objects.filter(action="onboarding.reminder_sent").exists()
