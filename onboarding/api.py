@@ -19,7 +19,6 @@ from accounts.api_permissions import IsCareTeamStaff, IsPatient
 from accounts.selectors import patient_get_for_staff
 from core.api.errors import ErrorSerializer, error_responses
 from onboarding import selectors, services
-from onboarding.middleware import programme_closed_in_session
 from onboarding.models import Consent, ContentVersion
 from onboarding.selectors import JourneyState
 
@@ -204,7 +203,4 @@ class ConsentWithdrawApi(APIView):
             reason=serializer.validated_data["reason"],
             request=request,
         )
-        # The session, if any, must ask again on the next page (see onboarding/middleware.py).
-        if kind == Consent.Kind.PROGRAMME and hasattr(request, "session"):
-            programme_closed_in_session(request)
         return Response(ConsentSerializer(consent).data)

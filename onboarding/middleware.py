@@ -3,8 +3,9 @@
 A patient whose onboarding has begun and who has not given (or has withdrawn) their consent to
 the programme reaches only their onboarding, the privacy pages, crisis help, their account, their
 notices and logging out (and the same through the API); any other page takes them back to where
-they are in onboarding, and the API answers 403. Once open, the answer is kept in the session so
-it costs no query per page; withdrawing consent clears it (onboarding/views/privacy.py).
+they are in onboarding, and the API answers 403. Once open, the answer is kept in the shared
+cache so it costs no query per page, and forgotten on every device when consent is withdrawn
+(onboarding/gate.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from onboarding.selectors import programme_open_to
+from onboarding.gate import programme_open
 
-SESSION_KEY = "onboarding.programme_open"
 ALLOWED_PREFIXES = (
     "/welcome/",
     "/privacy/",
@@ -47,11 +47,8 @@ class ProgrammeConsentMiddleware:
             or not user.is_authenticated
             or not user.is_patient
             or request.path.startswith(ALLOWED_PREFIXES)
-            or request.session.get(SESSION_KEY) == user.pk
+            or programme_open(user)
         ):
-            return self.get_response(request)
-        if programme_open_to(patient=user):
-            request.session[SESSION_KEY] = user.pk
             return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse(
@@ -59,8 +56,3 @@ class ProgrammeConsentMiddleware:
                 status=HTTPStatus.FORBIDDEN,
             )
         return redirect("onboarding:start")
-
-
-def programme_closed_in_session(request: HttpRequest) -> None:
-    """After a withdrawal: the next page asks again."""
-    request.session.pop(SESSION_KEY, None)

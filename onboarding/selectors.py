@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -165,12 +165,19 @@ def consent_list(*, patient: User) -> QuerySet[Consent]:
 
 def programme_open_to(*, patient: User) -> bool:
     """Whether the patient may use the programme: they agreed to it, or they joined before
-    onboarding existed (no journey). Crisis help is open to everyone regardless."""
-    if Consent.objects.filter(
-        patient=patient, kind=Consent.Kind.PROGRAMME, withdrawn_at__isnull=True
-    ).exists():
-        return True
-    return not Journey.objects.filter(patient=patient).exists()
+    onboarding existed and never agreed or withdrew (no journey, no consent). Crisis help is
+    open to everyone regardless. One query."""
+    programme = Consent.objects.filter(patient=OuterRef("pk"), kind=Consent.Kind.PROGRAMME)
+    row = (
+        User.objects.filter(pk=patient.pk)
+        .annotate(
+            agreed=Exists(programme.filter(withdrawn_at__isnull=True)),
+            asked=Exists(programme) | Exists(Journey.objects.filter(patient=OuterRef("pk"))),
+        )
+        .values("agreed", "asked")
+        .first()
+    )
+    return row is not None and (row["agreed"] or not row["asked"])
 
 
 def baseline_for(*, patient: User) -> Baseline | None:

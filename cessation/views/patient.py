@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -101,12 +102,17 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _checkin_days(patient: User, today: date) -> list[dict]:
-    """Today and the missed days that can still be filled in, with whether each is done."""
+    """Today and the missed days that can still be filled in, with whether each is done. Days
+    before the person joined Exhale are not "missed"."""
     allowed = services.checkin_allowed_days(patient, today=today)
     done = set(
         selectors.checkins_for(patient=patient, since=allowed[-1]).values_list("day", flat=True)
     )
-    return [{"day": day, "is_today": day == today, "done": day in done} for day in allowed]
+    joined = timezone.localtime(patient.date_joined, services.patient_zone(patient)).date()
+    return [
+        {"day": day, "is_today": day == today, "done": day in done, "before_joined": day < joined}
+        for day in allowed
+    ]
 
 
 @role_required(Role.PATIENT)
@@ -131,7 +137,9 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
         "day": day,
         "today": today,
         "existing": existing,
-        "missed": [d for d in days if not d["done"] and d["day"] != day],
+        "missed": [
+            d for d in days if not d["done"] and d["day"] != day and not d["before_joined"]
+        ],
         "backfill_days": settings.CESSATION_BACKFILL_DAYS,
         "next": _safe_next(request),
     }

@@ -15,6 +15,7 @@ from accounts.models import PatientProfile, User
 from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
 from onboarding import markup, permissions, readability
+from onboarding.gate import programme_forget
 from onboarding.models import Consent, ContentVersion
 from onboarding.selectors import CONSENT_TEXT_KEYS, content_current
 from onboarding.services.journeys import step_complete, step_reopen
@@ -132,6 +133,7 @@ def consent_withdraw(
                 url=reverse("accounts:patient_detail", args=[patient.pk]),
             )
         step_reopen(patient=patient, step=CONSENT, by=by)
+        programme_forget(patient)
     return consent
 
 

@@ -19,6 +19,7 @@ from core.exceptions import StateConflict
 from core.models import Notification
 from core.services import audit_record, notification_send
 from onboarding import permissions
+from onboarding.gate import programme_forget
 from onboarding.models import AssistSession, Journey, StepRecord
 from onboarding.registry import steps
 from onboarding.selectors import JourneyState, journey_state_build
@@ -43,6 +44,7 @@ def journey_start(*, patient: User, by: User | None = None) -> Journey:
         audit_record(
             actor=by or patient, action="onboarding.started", subject=patient, target=journey
         )
+        programme_forget(patient)  # begun for someone already using Exhale: they agree first
     return journey
 
 

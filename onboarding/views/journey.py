@@ -135,8 +135,11 @@ def start_view(request: HttpRequest) -> HttpResponse:
     """Resume where the person left off; once finished, the list of steps to look back at."""
     state = _state(request)
     if state is None:
-        # Joined before onboarding existed: nothing to resume.
-        return redirect("accounts:patient_home")
+        # Joined before onboarding existed: nothing to resume, unless they withdrew since, when
+        # the way back in is agreeing again.
+        if selectors.programme_open_to(patient=request.user):
+            return redirect("accounts:patient_home")
+        return redirect("onboarding:consent_again", kind=Consent.Kind.PROGRAMME)
     if state.current is not None:
         return redirect(state.current.step.url_name)
     return render(request, "onboarding/finished.html", {"state": state})

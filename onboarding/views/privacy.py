@@ -19,7 +19,6 @@ from core.exceptions import StateConflict
 from core.forms import apply_form_errors
 from onboarding import selectors, services
 from onboarding.forms import ConsentForm, WithdrawForm
-from onboarding.middleware import programme_closed_in_session
 from onboarding.models import Consent, ContentVersion
 
 PUBLIC_KEYS = set(ContentVersion.Key.values)
@@ -111,7 +110,6 @@ def consent_withdraw_view(request: HttpRequest, kind: str) -> HttpResponse:
             apply_form_errors(form, exc)
         else:
             if kind == Consent.Kind.PROGRAMME:
-                programme_closed_in_session(request)
                 messages.success(
                     request,
                     _(

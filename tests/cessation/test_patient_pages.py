@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from cessation import services
 from cessation.models import (
     CheckIn,
@@ -362,6 +363,7 @@ def test_a_second_check_in_the_same_day_edits_it(patient_client, patient):
 
 
 def test_a_missed_day_can_be_filled_in(patient_client, patient):
+    User.objects.filter(pk=patient.pk).update(date_joined=timezone.now() - timedelta(days=10))
     yesterday = _today(patient) - timedelta(days=1)
     page = patient_client.get(reverse("cessation:checkin"))
     assert reverse("cessation:checkin_day", args=[yesterday]).encode() in page.content

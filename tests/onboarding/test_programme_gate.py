@@ -122,12 +122,6 @@ def test_staff_are_not_asked_for_a_consent(client):
     assert client.get(reverse("api:patient_list")).status_code == HTTPStatus.OK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug: the open programme is remembered per session (middleware SESSION_KEY), "
-    "and withdrawing clears only the session that withdrew; the patient's other devices keep "
-    "the programme open until they log out.",
-)
 def test_withdrawing_on_one_device_closes_the_programme_on_the_others():
     patient = a_new_patient()
     through_consent(patient)
@@ -143,12 +137,6 @@ def test_withdrawing_on_one_device_closes_the_programme_on_the_others():
     assert laptop.get(reverse("accounts:patient_home")).url == reverse("onboarding:start")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug: programme_open_to() treats a patient with no journey (joined before "
-    "onboarding) as open whatever their consents, so one who agrees on the account pages and "
-    "then withdraws keeps the programme, with their status 'withdrawn'.",
-)
 def test_a_patient_who_joined_before_onboarding_and_withdrew_has_the_programme_closed(client):
     patient = PatientFactory(password=None)
     client.force_login(patient)
