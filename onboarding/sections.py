@@ -50,8 +50,8 @@ def caseload_column(request: HttpRequest, profiles: list) -> tuple[str, dict[int
 
 def _texts_not_approved() -> list[dict]:
     """Each text whose version in force is not approved (or that has none), with where to go to
-    approve it: a newer version waiting for approval or publishing, or a new version made from
-    the words in force (published words are never changed). One query."""
+    approve it: a newer version waiting for approval or publishing, else the version in force
+    (approved in place: approving changes no word), else a new version. One query."""
     now = timezone.now()
     by_key: dict[str, list[ContentVersion]] = {}
     for version in ContentVersion.objects.defer("body").order_by("key", "-version"):
@@ -73,6 +73,8 @@ def _texts_not_approved() -> list[dict]:
         )
         if waiting is not None:
             url = reverse("admin:onboarding_contentversion_change", args=[waiting.pk])
+        elif current is not None:
+            url = reverse("admin:onboarding_contentversion_change", args=[current.pk])
         else:
             url = reverse("admin:onboarding_contentversion_add") + f"?key={key}"
         found.append(

@@ -190,13 +190,15 @@ def content_version_create(
 
 @transaction.atomic
 def content_approve(*, version: ContentVersion, approver: User, by: User) -> ContentVersion:
-    """Record who approved these words (a clinician or an admin) and when."""
+    """Record who approved these words (a clinician or an admin) and when. A published version
+    not yet approved (the standard texts a deployment starts with) may be approved in place:
+    approving changes no word. A version is approved once."""
     if not permissions.can_manage_content(by):
         raise PermissionDenied("Only admins record approvals.")
     if not approver.is_active or not (approver.is_clinician or approver.is_admin):
         raise ValidationError({"approved_by": _("Choose an active clinician or admin.")})
-    if version.published_at is not None:
-        raise StateConflict(_("This version is published: make a new version to change it."))
+    if version.is_approved:
+        raise StateConflict(_("This version is already approved: make a new version to change it."))
     version.approved_by = approver
     version.approved_at = timezone.now()
     version.save(update_fields=["approved_by", "approved_at"])

@@ -231,20 +231,23 @@ def test_only_an_active_clinician_or_admin_can_be_named_as_approver(admin_client
     assert not AuditEvent.objects.filter(action="content.approved").exists()
 
 
-def test_a_published_version_is_not_approved_in_place(admin_client):
-    """Published words never change, approval included: a new version carries it."""
+def test_a_published_standard_text_is_approved_in_place_once(admin_client):
+    """Approving changes no word: the standard texts in force are approved as they are, once."""
     version = content_current(key=ContentVersion.Key.WELCOME)
+    body = version.body
     page = admin_client.get(_change(version)).text
-    assert 'name="approve"' not in page
-    assert f"{reverse(ADD)}?key=welcome" in page
+    assert 'name="approve"' in page
+    assert "changes none of them" in page
+    clinician = ClinicianFactory()
 
-    response = admin_client.post(
-        _approve(version), {"approver": ClinicianFactory().pk}, follow=True
-    )
+    admin_client.post(_approve(version), {"approver": clinician.pk})
+    again = admin_client.post(_approve(version), {"approver": clinician.pk}, follow=True)
 
-    assert "make a new version to change it" in response.text
+    assert "already approved" in again.text
     version.refresh_from_db()
-    assert not version.is_approved
+    assert version.approved_by == clinician
+    assert version.body == body
+    assert content_current(key=ContentVersion.Key.WELCOME) == version
 
 
 def test_publishing_needs_approval_first_then_patients_see_it(admin_client, admin_user):
@@ -435,7 +438,8 @@ def test_the_admin_home_lists_texts_nobody_approved_with_the_way_to_approve_them
 
     assert "Patients are reading texts that nobody has approved" in page
     for key in ContentVersion.Key.values:
-        assert f"{reverse(ADD)}?key={key}" in page
+        # The version in force, to approve as it is.
+        assert _change(content_current(key=key)) in page
 
 
 def test_a_waiting_version_is_linked_and_approved_texts_drop_off_the_warning(client):

@@ -175,16 +175,21 @@ def test_only_admins_record_an_approval():
     assert not draft.is_approved
 
 
-def test_a_published_version_cannot_be_approved_after_the_fact():
+def test_a_published_standard_text_is_approved_in_place_once():
     admin = an_admin()
+    clinician = a_clinician(mfa=False)
     published = _v1()
+    body = published.body
 
+    services.content_approve(version=published, approver=clinician, by=admin)
     with pytest.raises(StateConflict):
-        services.content_approve(version=published, approver=a_clinician(mfa=False), by=admin)
+        services.content_approve(version=published, approver=admin, by=admin)
 
     published.refresh_from_db()
-    assert published.approved_by is None
-    assert published.approved_at is None
+    assert published.approved_by == clinician
+    assert published.approved_at is not None
+    assert published.body == body
+    assert content_current(key=EASY) == published
 
 
 def test_an_unapproved_version_cannot_be_published():
