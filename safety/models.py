@@ -65,6 +65,7 @@ class Flag(TimeStampedModel):
         MEDICATION_REVIEW = "medication_review", "Medication review"
         DETERIORATION = "deterioration", "Deterioration"
         CONCERN = "concern", "Concern raised by staff"
+        ONBOARDING = "onboarding", "Onboarding (About you)"
 
     class Category(models.TextChoices):
         CRISIS = "crisis", "Possible crisis (suicide or self-harm)"

@@ -30,7 +30,8 @@ from peersupport.services import (
     guidelines_accept,
     peer_member_set_pseudonym,
 )
-from safety.services import safety_plan_update
+from safety.models import Flag, Severity
+from safety.services import flag_raise, safety_plan_update
 
 TOUR_STOPS = ("checkin", "progress", "craving", "groups", "messages", "help")
 
@@ -130,6 +131,18 @@ def baseline_save(
             name = rules.MEDICINE_RECORD_NAMES.get(key)
             if name and name.casefold() not in current:
                 medication_add(patient=patient, by=by, name=name)
+    if baseline.mood <= rules.LOW_MOOD_AT_OR_BELOW:
+        # As a check-in with this mood would: someone who has just left hospital and feels this
+        # low is someone their care team wants to hear about (DESIGN.md: symptom deterioration).
+        flag_raise(
+            patient=patient,
+            source=Flag.Source.ONBOARDING,
+            category=Flag.Category.LOW_MOOD,
+            severity=Severity.MEDIUM,
+            summary=f"Mood of {baseline.mood} out of 10 in 'About you' at onboarding",
+            source_ref=f"baseline:{patient.pk}",
+            raised_by=None if by.pk == patient.pk else by,
+        )
     step_complete(
         patient=patient,
         step=ABOUT_YOU,

@@ -191,3 +191,33 @@ def test_the_first_check_in_from_the_tour_comes_back_to_the_tour(client):
     assert CheckIn.objects.filter(patient=patient).exists()
     assert "checked in today" in client.get(back).text
     assert _records(patient)["tour"].detail["stops_tried"] == ["checkin"]
+
+
+def test_a_very_low_mood_in_about_you_tells_the_care_team_as_a_check_in_would(client):
+    from safety.models import Flag
+
+    patient = a_new_patient()
+    through_consent(patient)
+    client.force_login(patient)
+
+    response = client.post(reverse("onboarding:about_you"), {**BASELINE, "mood": "1"}, follow=True)
+
+    assert "If you feel unsafe" in response.text
+    flag = Flag.objects.get(patient=patient)
+    assert flag.category == Flag.Category.LOW_MOOD
+    assert flag.source == Flag.Source.ONBOARDING
+    # Changing the answers again adds to that flag rather than raising a second one.
+    client.post(reverse("onboarding:about_you"), {**BASELINE, "mood": "0"})
+    assert Flag.objects.filter(patient=patient).count() == 1
+
+
+def test_an_ordinary_mood_in_about_you_raises_nothing(client):
+    from safety.models import Flag
+
+    patient = a_new_patient()
+    through_consent(patient)
+    client.force_login(patient)
+
+    client.post(reverse("onboarding:about_you"), {**BASELINE, "mood": "3"})
+
+    assert not Flag.objects.filter(patient=patient).exists()
