@@ -18,7 +18,7 @@ from onboarding import markup, permissions, readability
 from onboarding.gate import programme_forget
 from onboarding.models import Consent, ContentVersion
 from onboarding.selectors import CONSENT_TEXT_KEYS, content_current
-from onboarding.services.journeys import step_complete, step_reopen
+from onboarding.services.journeys import StepNotReachable, step_complete, step_reopen
 from onboarding.steps import CONSENT
 
 
@@ -36,9 +36,11 @@ def consent_give(
 ) -> Consent:
     """Record the patient's consent to the version of the text they read.
 
-    Refused when anyone but the patient gives it, or when the text has changed since the page
-    was opened (StaleText: the person must read the new words). Sending the same form twice
-    returns the consent already given; agreeing to a newer version replaces the older one.
+    Refused when anyone but the patient gives it, when the text has changed since the page
+    was opened (StaleText: the person must read the new words), or, for the programme, before
+    the patient has reached the agreement step of their onboarding (StateConflict). Sending the
+    same form twice returns the consent already given; agreeing to a newer version replaces the
+    older one.
     """
     if not permissions.can_give_consent(by, patient):
         raise PermissionDenied("Only the patient can give their consent.")
@@ -79,7 +81,14 @@ def consent_give(
         request=request,
     )
     if kind == Consent.Kind.PROGRAMME and hasattr(patient, "onboarding_journey"):
-        step_complete(patient=patient, step=CONSENT, by=by)
+        try:
+            step_complete(patient=patient, step=CONSENT, by=by)
+        except StepNotReachable as exc:
+            # Agreeing from the account pages while the first steps are still to read: the
+            # whole consent is undone (this transaction), and the person is sent to them.
+            raise StateConflict(
+                _("Read the first steps of setting up before agreeing to take part.")
+            ) from exc
     return consent
 
 

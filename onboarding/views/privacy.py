@@ -153,6 +153,10 @@ def consent_again_view(request: HttpRequest, kind: str) -> HttpResponse:
         except services.StaleText as exc:
             text, stale = exc.current, True
             form = ConsentForm(initial={"version": exc.current.version})
+        except StateConflict as exc:
+            # Still on the first steps of onboarding: agreeing comes after them.
+            messages.info(request, str(exc))
+            return redirect("onboarding:start")
         else:
             messages.success(request, _("Thank you. Your agreement is recorded."))
             return redirect("onboarding:consents")
