@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import PatientProfile
+from core.exceptions import StateConflict
 from core.models import AuditEvent, Notification
 from onboarding import services
 from onboarding.models import Consent, ContentVersion, StepRecord
@@ -331,3 +332,36 @@ def test_a_patient_who_joined_before_onboarding_and_withdrew_still_reaches_a_pag
         response = client.get(reverse(name), follow=True)  # a loop raises RedirectCycleError
         assert response.status_code == HTTPStatus.OK, name
         assert len(response.redirect_chain) <= 2, response.redirect_chain
+
+
+def test_agreeing_before_the_agreement_step_is_reached_is_refused_and_saves_nothing():
+    patient = a_new_patient()
+    services.step_complete(patient=patient, step="welcome", by=patient)
+
+    with pytest.raises(StateConflict):
+        services.consent_give(
+            patient=patient, by=patient, kind=Consent.Kind.PROGRAMME, version=consent_version()
+        )
+
+    assert not Consent.objects.filter(patient=patient).exists()
+    assert not AuditEvent.objects.filter(action="consent.given").exists()
+    assert _status(patient) == PatientProfile.ProgrammeStatus.ACTIVE
+
+
+def test_agreeing_from_the_account_pages_before_the_first_steps_goes_back_to_them(client):
+    """The consents page offers "Take part again" to anyone not taking part, including a new
+    patient still on the first steps: agreeing there takes them to the step they are on."""
+    patient = a_new_patient()
+    client.force_login(patient)
+    assert "Take part again" in client.get(reverse("onboarding:consents")).text
+
+    response = client.post(
+        reverse("onboarding:consent_again", args=["programme"]),
+        {"version": str(consent_version()), "agree": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.redirect_chain[-1][0] == reverse("onboarding:welcome")
+    assert "Read the first steps of setting up before agreeing" in response.text
+    assert not Consent.objects.filter(patient=patient).exists()
