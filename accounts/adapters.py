@@ -21,3 +21,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
         super().set_password(user, password)
         api_tokens_revoke_all(user=user, reason="password_changed")
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its messages ("Signed in as …"): the name Exhale uses on
+    screen, never the database label."""
+    return user.display_name

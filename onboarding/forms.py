@@ -22,7 +22,9 @@ class ConsentForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     agree = forms.BooleanField(
         label=_("I have read this and I agree to take part"),
-        error_messages={"required": _("Tick the box to say you agree, or choose 'Not now'.")},
+        error_messages={
+            "required": _("Tick the box to say you agree. Not ready? You can come back later.")
+        },
     )
 
 

@@ -2,10 +2,10 @@
 no database query on each page, and forgotten for all of the patient's devices at once when it
 may have changed (consent given or withdrawn, onboarding begun).
 
-Only "open" is remembered: a patient still in onboarding is asked the database each time, so
-agreeing opens the programme on the very next page. If the cache is unreachable (Redis down),
-the database answers and nothing fails; an "open" that could not be forgotten lapses on its own
-within OPEN_FOR_SECONDS.
+Both answers are remembered, and forgotten by every change that can turn them (consent given or
+withdrawn, onboarding begun). If the cache is unreachable (Redis down), the database answers and
+nothing fails; an answer that could not be forgotten lapses on its own within
+REMEMBER_FOR_SECONDS.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
+from django.db import transaction
 
 from onboarding.selectors import programme_open_to
 
 logger = logging.getLogger(__name__)
 
-OPEN_FOR_SECONDS = 15 * 60
+REMEMBER_FOR_SECONDS = 15 * 60
+_OPEN, _CLOSED = "open", "closed"
 
 
 def _key(patient_id: int) -> str:
@@ -27,22 +29,30 @@ def _key(patient_id: int) -> str:
 
 def programme_open(patient) -> bool:
     try:
-        if cache.get(_key(patient.pk)):
-            return True
+        remembered = cache.get(_key(patient.pk))
     except Exception:  # the cache is an optimisation; the database decides
         logger.warning("programme gate: cache unreadable, asking the database")
+        remembered = None
+    if remembered in (_OPEN, _CLOSED):
+        return remembered == _OPEN
     is_open = programme_open_to(patient=patient)
-    if is_open:
-        try:
-            cache.set(_key(patient.pk), True, OPEN_FOR_SECONDS)
-        except Exception:
-            logger.warning("programme gate: cache unwritable")
+    try:
+        cache.set(_key(patient.pk), _OPEN if is_open else _CLOSED, REMEMBER_FOR_SECONDS)
+    except Exception:
+        logger.warning("programme gate: cache unwritable")
     return is_open
 
 
-def programme_forget(patient) -> None:
-    """The answer may have changed: every device of this patient asks the database again."""
+def _forget(patient_id: int) -> None:
     try:
-        cache.delete(_key(patient.pk))
+        cache.delete(_key(patient_id))
     except Exception:
-        logger.error("programme gate: cache unreachable, an open programme lapses on its own")
+        logger.error("programme gate: cache unreachable, the answer lapses on its own")
+
+
+def programme_forget(patient) -> None:
+    """The answer may have changed: every device of this patient asks the database again. Called
+    inside the transaction that changes it; forgotten again once it commits, so that a page
+    asking in between (and remembering the old answer) does not outlive the change."""
+    _forget(patient.pk)
+    transaction.on_commit(lambda: _forget(patient.pk))

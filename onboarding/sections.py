@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile
 from onboarding import selectors
@@ -45,7 +46,7 @@ def caseload_column(request: HttpRequest, profiles: list) -> tuple[str, dict[int
         )
         for profile in profiles
     }
-    return ("Onboarding", cells)
+    return (str(_("Onboarding")), cells)
 
 
 def _texts_not_approved() -> list[dict]:

@@ -108,7 +108,8 @@ def _checkin_days(patient: User, today: date) -> list[dict]:
     done = set(
         selectors.checkins_for(patient=patient, since=allowed[-1]).values_list("day", flat=True)
     )
-    joined = timezone.localtime(patient.date_joined, services.patient_zone(patient)).date()
+    # In the service's time zone: a day either way at most, and no query for the patient's own.
+    joined = timezone.localtime(patient.date_joined).date()
     return [
         {"day": day, "is_today": day == today, "done": day in done, "before_joined": day < joined}
         for day in allowed

@@ -72,6 +72,7 @@ def consent_give(
         PatientProfile.objects.filter(
             user=patient, programme_status=PatientProfile.ProgrammeStatus.WITHDRAWN
         ).update(programme_status=PatientProfile.ProgrammeStatus.ACTIVE, updated_at=now)
+        programme_forget(patient)
     audit_record(
         actor=by,
         action="consent.given",

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import role_required
@@ -50,7 +51,6 @@ from peersupport import selectors as peer_selectors
 from peersupport.forms.member import PseudonymForm
 from safety import selectors as safety_selectors
 from safety.forms import SafetyPlanForm
-from safety.selectors import crisis_resource_list
 
 # Sensible defaults for a new quit plan: a date a week away (time to prepare, close enough to
 # keep the resolve), and a typical UK pack of 20 at its typical price.
@@ -59,13 +59,36 @@ DEFAULT_PACK_PRICE = Decimal("16.00")
 DEFAULT_PACK_SIZE = 20
 
 SAFETY_PLAN_EXAMPLES = {
-    "warning_signs": [_("I stop answering my phone"), _("I can't sleep"), _("I feel on edge")],
-    "coping_strategies": [_("Go for a walk"), _("Play loud music"), _("Take a shower")],
-    "distractions": [_("My sister's kitchen"), _("The library"), _("The park café")],
-    "people_to_ask": [_("Mum"), _("My friend from the group at the hospital")],
-    "professionals": [_("My care coordinator"), _("The crisis line"), _("My GP")],
-    "safe_environment": [_("Ask someone to look after my tablets")],
-    "reasons_to_live": [_("My dog"), _("My children"), _("Getting back to football")],
+    "warning_signs": [
+        gettext_lazy("I stop answering my phone"),
+        gettext_lazy("I can't sleep"),
+        gettext_lazy("I feel on edge"),
+    ],
+    "coping_strategies": [
+        gettext_lazy("Go for a walk"),
+        gettext_lazy("Play loud music"),
+        gettext_lazy("Take a shower"),
+    ],
+    "distractions": [
+        gettext_lazy("My sister's kitchen"),
+        gettext_lazy("The library"),
+        gettext_lazy("The park café"),
+    ],
+    "people_to_ask": [
+        gettext_lazy("Mum"),
+        gettext_lazy("My friend from the group at the hospital"),
+    ],
+    "professionals": [
+        gettext_lazy("My care coordinator"),
+        gettext_lazy("The crisis line"),
+        gettext_lazy("My GP"),
+    ],
+    "safe_environment": [gettext_lazy("Ask someone to look after my tablets")],
+    "reasons_to_live": [
+        gettext_lazy("My dog"),
+        gettext_lazy("My children"),
+        gettext_lazy("Getting back to football"),
+    ],
 }
 
 
@@ -180,10 +203,7 @@ def _explainer_step(request, state, key: str, content_key: str, template: str) -
         state,
         key,
         template,
-        {
-            "text": selectors.content_current(key=content_key),
-            "resources": crisis_resource_list(),
-        },
+        {"text": selectors.content_current(key=content_key)},
     )
 
 

@@ -42,7 +42,6 @@ from peersupport.selectors import peer_member_for
 from safety import selectors as safety_selectors
 from safety.forms import SafetyPlanForm
 from safety.permissions import can_edit_safety_plan
-from safety.selectors import crisis_resource_list
 
 EXPLAINERS = {
     WELCOME: ContentVersion.Key.WELCOME,
@@ -60,6 +59,12 @@ def _patient(request: HttpRequest, patient_id: int, purpose: str) -> PatientProf
 @role_required(Role.CLINICIAN, Role.PEER)
 def overview_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     profile = _patient(request, patient_id, "onboarding")
+    return _overview(request, profile, AssistStartForm())
+
+
+def _overview(
+    request: HttpRequest, profile: PatientProfile, start_form, status: int = HTTPStatus.OK
+) -> HttpResponse:
     patient = profile.user
     state = selectors.journey_state_for(patient=patient)
     return render(
@@ -72,10 +77,11 @@ def overview_view(request: HttpRequest, patient_id: int) -> HttpResponse:
             "baseline": selectors.baseline_for(patient=patient),
             "consents": list(selectors.consent_list(patient=patient)),
             "session": selectors.assist_session_open(staff=request.user, patient=patient),
-            "start_form": AssistStartForm(),
+            "start_form": start_form,
             "can_assist": permissions.can_assist(request.user, profile),
             "plan_written": not safety_selectors.safety_plan_for(patient=patient).is_empty,
         },
+        status=status,
     )
 
 
@@ -85,8 +91,8 @@ def assist_start_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     profile = _patient(request, patient_id, "onboarding assist")
     form = AssistStartForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["present"][0])
-        return redirect("onboarding:staff_overview", patient_id=patient_id)
+        # Shown beside the box it is about, not at the top of a long page.
+        return _overview(request, profile, form, HTTPStatus.BAD_REQUEST)
     try:
         services.assist_start(staff=request.user, patient=profile.user, request=request)
     except PermissionDenied as exc:
@@ -155,7 +161,6 @@ def assist_step_view(request: HttpRequest, patient_id: int, step: str) -> HttpRe
         form = MarkDoneForm(request.POST or None)
         if step in EXPLAINERS:
             context["text"] = selectors.content_current(key=EXPLAINERS[step])
-            context["resources"] = crisis_resource_list()
         else:
             stop = request.GET.get("stop")
             if stop is not None and stop not in services.TOUR_STOPS:

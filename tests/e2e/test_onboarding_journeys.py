@@ -336,9 +336,9 @@ def test_peer_specialist_assists_a_patient_through_the_tour(page, visit, submit,
     click_through(page, page.get_by_role("main").get_by_role("link", name=re.compile("stopped at")))
     _at(page, f"/patients/{patient.pk}/onboarding/")
     expect(_h1(page)).to_have_text("Onboarding: Casey")  # display name
-    submit(page, "Start assisting")
-    # Without the patient's say-so, nothing starts.
-    expect(page.get_by_role("status")).to_contain_text("tick the box")
+    submit(page, "Start assisting", status=400)
+    # Without the patient's say-so, nothing starts; the error is beside the box.
+    expect(page.locator(".field--error")).to_contain_text("tick the box")
     page.get_by_label(re.compile("The patient is with me now")).check()
     submit(page, "Start assisting")
     _at(page, f"/patients/{patient.pk}/onboarding/assist/tour/")

@@ -111,8 +111,9 @@ def test_assisting_starts_only_with_the_patient_present(client, team):
 
     response = client.post(team.url("assist_start"), {}, follow=True)
 
-    assert response.redirect_chain[-1][0] == team.url("staff_overview")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Assist only with the patient present and agreeing: tick the box." in response.text
+    assert 'class="field field--error"' in response.text
     assert not AssistSession.objects.exists()
     assert not AuditEvent.objects.filter(action="onboarding.assist_started").exists()
 
