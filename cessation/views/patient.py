@@ -49,6 +49,20 @@ COMMON_MEDICATIONS = [
 ]
 
 
+def medication_note(patient: User) -> str:
+    """What a patient on clozapine or olanzapine is told when they save a quit plan ("" when they
+    take neither). Shown by the quit plan page and by onboarding's quit plan step."""
+    medications = services.review_medications(patient)
+    if not medications:
+        return ""
+    names = " and ".join(sorted({m.name.strip().capitalize() for m in medications}))
+    return (
+        f"You take {names}. When you stop smoking, the amount of it in your blood can go up. "
+        "Your care team will check your medicine levels around your quit date. Please keep "
+        "taking it as prescribed."
+    )
+
+
 def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context, status=HTTPStatus.BAD_REQUEST)
 
@@ -73,15 +87,9 @@ def quit_plan_view(request: HttpRequest) -> HttpResponse:
                 apply_form_errors(form, exc)
             else:
                 messages.success(request, "Your quit plan is saved.")
-                medications = services.review_medications(request.user)
-                if medications:
-                    names = " and ".join(sorted({m.name.strip().capitalize() for m in medications}))
-                    messages.info(
-                        request,
-                        f"You take {names}. When you stop smoking, the amount of it in your "
-                        "blood can go up. Your care team will check your medicine levels around "
-                        "your quit date. Please keep taking it as prescribed.",
-                    )
+                note = medication_note(request.user)
+                if note:
+                    messages.info(request, note)
                 return redirect("cessation:progress")
         return _invalid(request, "cessation/patient/quit_plan.html", context)
     return render(request, "cessation/patient/quit_plan.html", context)
@@ -138,9 +146,7 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
         "day": day,
         "today": today,
         "existing": existing,
-        "missed": [
-            d for d in days if not d["done"] and d["day"] != day and not d["before_joined"]
-        ],
+        "missed": [d for d in days if not d["done"] and d["day"] != day and not d["before_joined"]],
         "backfill_days": settings.CESSATION_BACKFILL_DAYS,
         "next": _safe_next(request),
     }

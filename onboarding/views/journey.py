@@ -26,7 +26,8 @@ from accounts.models import Role
 from cessation import selectors as cessation_selectors
 from cessation.forms import QuitPlanForm
 from cessation.models import Product
-from cessation.services import patient_today, review_medications
+from cessation.services import patient_today
+from cessation.views.patient import medication_note
 from core.exceptions import StateConflict
 from core.forms import apply_form_errors
 from onboarding import baseline as rules
@@ -359,21 +360,6 @@ def quit_plan_initial(patient, plan) -> dict:
     return initial
 
 
-def quit_plan_saved_messages(request: HttpRequest, patient) -> None:
-    medications = review_medications(patient)
-    if medications:
-        names = " and ".join(sorted({m.name.strip().capitalize() for m in medications}))
-        messages.info(
-            request,
-            _(
-                "You take %(names)s. When you stop smoking, the amount of it in your blood can go "
-                "up. Your care team will check your medicine levels around your quit date. "
-                "Please keep taking it as prescribed."
-            )
-            % {"names": names},
-        )
-
-
 @require_http_methods(["GET", "POST"])
 @journey_step(QUIT_PLAN)
 def quit_plan_view(request: HttpRequest, state: JourneyState) -> HttpResponse:
@@ -388,7 +374,9 @@ def quit_plan_view(request: HttpRequest, state: JourneyState) -> HttpResponse:
             apply_form_errors(form, exc)
         else:
             messages.success(request, _("Your quit plan is saved."))
-            quit_plan_saved_messages(request, request.user)
+            note = medication_note(request.user)
+            if note:
+                messages.info(request, note)
             return _after_step(request)
     return _render_step(
         request,

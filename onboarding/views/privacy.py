@@ -78,6 +78,9 @@ def consents_view(request: HttpRequest) -> HttpResponse:
         {
             "kinds": [k for k in kinds if k["active"] or k["kind"] == Consent.Kind.PROGRAMME],
             "history": consents,
+            # Taking part since before Exhale asked for agreement on screen: not "withdrawn".
+            "joined_before_agreements": not consents
+            and selectors.programme_open_to(patient=request.user),
         },
     )
 

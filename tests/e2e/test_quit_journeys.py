@@ -172,7 +172,10 @@ def test_patient_makes_a_quit_plan_checks_in_for_three_days_and_uses_craving_now
         # The same time of day two calendar days back, in the patient's (default) time zone,
         # so that a clock change in between cannot make it three days.
         Clock(patch, timezone.localtime(now) - timedelta(days=2))
-        patient = PatientFactory(preferred_name="Robin")
+        # Joined a while ago: days before joining are not offered as missed check-ins.
+        patient = PatientFactory(
+            preferred_name="Robin", date_joined=timezone.now() - timedelta(days=14)
+        )
         quit_day = patient_today(patient)
 
         _log_in_patient(page, visit, submit, patient)

@@ -365,3 +365,15 @@ def test_agreeing_from_the_account_pages_before_the_first_steps_goes_back_to_the
     assert response.redirect_chain[-1][0] == reverse("onboarding:welcome")
     assert "Read the first steps of setting up before agreeing" in response.text
     assert not Consent.objects.filter(patient=patient).exists()
+
+
+def test_a_patient_who_joined_before_agreements_is_not_told_they_stopped(client):
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory(password=None)
+    client.force_login(patient)
+
+    page = client.get(reverse("onboarding:consents")).text
+
+    assert "since before Exhale asked for agreement" in page
+    assert "You are not taking part at the moment" not in page
