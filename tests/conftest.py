@@ -14,8 +14,8 @@ from tests import factories
 
 def seed_reference_data() -> None:
     """What the data migrations put in a new deployment's database: the crisis resources, the
-    health timeline, the moderators' message templates and the onboarding texts. Their forwards() functions add them
-    only where missing."""
+    health timeline, the moderators' message templates and the onboarding texts. Their
+    forwards() functions add them only where missing."""
     from django.apps import apps
 
     for module in (
