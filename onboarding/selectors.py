@@ -88,18 +88,20 @@ class JourneyState:
 
 def journey_state_build(journey: Journey, records: list[StepRecord]) -> JourneyState:
     """Which steps are done, left for later, reachable and current. A step is reachable when
-    every step before it is done or left for later (or it is itself); the current step is the
-    first one that is neither."""
+    every step before it is done or left for later (or it is itself), and every gate before it
+    (consent) is done: after a withdrawal nothing past the consent can be changed. The current
+    step is the first one neither done nor left for later."""
     by_key = {record.step: record for record in records}
     state = JourneyState(journey=journey)
-    before_settled = True
+    before_settled = gates_done = True
     current_found = False
     for number, step in enumerate(steps.for_patient(journey.patient), start=1):
         status = StepStatus(step=step, number=number, record=by_key.get(step.key), reachable=False)
-        status.reachable = before_settled or status.settled
+        status.reachable = gates_done and (before_settled or status.settled)
         if not status.settled and not current_found:
             status.is_current = current_found = True
         before_settled = before_settled and status.settled
+        gates_done = gates_done and (status.done or not step.gate)
         state.statuses.append(status)
     return state
 

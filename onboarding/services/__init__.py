@@ -22,6 +22,7 @@ from onboarding.services.consents import (
     content_version_create,
 )
 from onboarding.services.journeys import (
+    NoJourney,
     StepNotReachable,
     assist_end,
     assist_start,
@@ -37,6 +38,7 @@ from onboarding.services.journeys import (
 
 __all__ = [
     "TOUR_STOPS",
+    "NoJourney",
     "StaleText",
     "StepNotReachable",
     "assist_end",

@@ -16,7 +16,7 @@ from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
 from onboarding import markup, permissions, readability
 from onboarding.gate import programme_forget
-from onboarding.models import Consent, ContentVersion
+from onboarding.models import Consent, ContentVersion, Journey, StepRecord
 from onboarding.selectors import CONSENT_TEXT_KEYS, content_current
 from onboarding.services.journeys import StepNotReachable, step_complete, step_reopen
 from onboarding.steps import CONSENT
@@ -28,6 +28,23 @@ class StaleText(Exception):
     def __init__(self, current: ContentVersion) -> None:
         super().__init__(current.version)
         self.current = current
+
+
+def _consent_step_complete(patient: User, by: User) -> None:
+    """The journey's consent step is done once a programme consent is in force."""
+    done = StepRecord.objects.filter(
+        journey__patient=patient, step=CONSENT, completed_at__isnull=False
+    ).exists()
+    if done or not Journey.objects.filter(patient=patient).exists():
+        return
+    try:
+        step_complete(patient=patient, step=CONSENT, by=by)
+    except StepNotReachable as exc:
+        # Agreeing from the account pages while the first steps are still to read: the
+        # whole consent is undone (this transaction), and the person is sent to them.
+        raise StateConflict(
+            _("Read the first steps of setting up before agreeing to take part.")
+        ) from exc
 
 
 @transaction.atomic
@@ -57,6 +74,8 @@ def consent_give(
         .first()
     )
     if existing is not None and existing.text_id == text.pk:
+        if kind == Consent.Kind.PROGRAMME:
+            _consent_step_complete(patient, by)  # agreed elsewhere before the journey began
         return existing
     now = timezone.now()
     if existing is not None:
@@ -81,15 +100,8 @@ def consent_give(
         detail={"kind": kind, "version": text.version},
         request=request,
     )
-    if kind == Consent.Kind.PROGRAMME and hasattr(patient, "onboarding_journey"):
-        try:
-            step_complete(patient=patient, step=CONSENT, by=by)
-        except StepNotReachable as exc:
-            # Agreeing from the account pages while the first steps are still to read: the
-            # whole consent is undone (this transaction), and the person is sent to them.
-            raise StateConflict(
-                _("Read the first steps of setting up before agreeing to take part.")
-            ) from exc
+    if kind == Consent.Kind.PROGRAMME:
+        _consent_step_complete(patient, by)
     return consent
 
 

@@ -25,6 +25,11 @@ from onboarding.registry import steps
 from onboarding.selectors import JourneyState, journey_state_build
 
 
+class NoJourney(Exception):
+    """The patient has no onboarding (they joined before it existed): a step's page or action
+    never begins one by itself; only the invitation and a care team's assisted session do."""
+
+
 class StepNotReachable(Exception):
     """A later step was asked for before the ones before it were done (a typed or old URL)."""
 
@@ -56,8 +61,7 @@ def journey_start_for_new_patient(user: User) -> None:
 def _locked_state(patient: User) -> JourneyState:
     journey = Journey.objects.select_for_update().filter(patient=patient).first()
     if journey is None:
-        journey = journey_start(patient=patient)
-        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        raise NoJourney()
     journey.patient = patient
     return journey_state_build(journey, list(StepRecord.objects.filter(journey=journey)))
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import patient_profile_own
+from cessation.permissions import can_view_quit_data
 from cessation.selectors import dashboard_for
 from onboarding.selectors import JourneyState
 from onboarding.services import TOUR_STOPS
@@ -40,8 +41,11 @@ def tour_stops(state: JourneyState) -> list[dict]:
     ]
 
 
-def tour_context(patient, state: JourneyState, *, stop: str | None = None) -> dict[str, Any]:
-    """The patient's own information for the stop shown (only what that stop needs)."""
+def tour_context(
+    patient, state: JourneyState, *, viewer, stop: str | None = None
+) -> dict[str, Any]:
+    """The patient's own information for the stop shown (only what that stop needs, and only
+    what the person looking may see: a peer specialist assisting sees no quit data)."""
     stops = tour_stops(state)
     context: dict[str, Any] = {"stops": stops, "stop": stop}
     if stop is not None:
@@ -49,7 +53,7 @@ def tour_context(patient, state: JourneyState, *, stop: str | None = None) -> di
         context["stop_title"] = TOUR_STOP_TITLES[stop]
         context["next_stop"] = stops[index + 1] if index + 1 < len(stops) else None
         context["previous_stop"] = stops[index - 1] if index > 0 else None
-    if stop in ("checkin", "progress"):
+    if stop in ("checkin", "progress") and can_view_quit_data(viewer, patient):
         context["dashboard"] = dashboard_for(patient=patient)
     if stop == "messages":
         context["profile"] = patient_profile_own(user=patient)

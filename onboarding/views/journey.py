@@ -124,6 +124,8 @@ def journey_step(key: str) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 state = services.step_open(patient=request.user, step=key)
+            except services.NoJourney:
+                return redirect("onboarding:start")
             except services.StepNotReachable as exc:
                 if exc.first_open is None:
                     raise Http404("No such step.") from exc
@@ -178,12 +180,16 @@ def skip_view(request: HttpRequest, step: str) -> HttpResponse:
         raise Http404("No such step.")
     try:
         services.step_skip(patient=request.user, step=step, by=request.user)
+    except services.NoJourney:
+        return redirect("onboarding:start")
     except services.StepNotReachable as exc:
         messages.info(request, _("Let's finish the earlier steps first."))
         return redirect(steps.get(exc.first_open).url_name if exc.first_open else "home")
     except ValidationError:
         messages.error(request, _("This step is needed before you can go on."))
         return redirect(definition.url_name)
+    if step == TOUR:
+        request.session.pop(TOUR_RETURN_KEY, None)
     messages.info(
         request,
         _("Left for later. “%(step)s” stays on your home page until you come back to it.")
@@ -402,7 +408,11 @@ def tour_view(request: HttpRequest, state: JourneyState) -> HttpResponse:
         )
         return _after_step(request)
     return _render_step(
-        request, state, TOUR, "onboarding/steps/tour.html", tour_context(request.user, state)
+        request,
+        state,
+        TOUR,
+        "onboarding/steps/tour.html",
+        tour_context(request.user, state, viewer=request.user),
     )
 
 
@@ -411,7 +421,7 @@ def tour_stop_view(request: HttpRequest, state: JourneyState, stop: str) -> Http
     if stop not in services.TOUR_STOPS:
         raise Http404("No such part of the tour.")
     services.tour_stop_record(patient=request.user, stop=stop)
-    context = tour_context(request.user, state, stop=stop)
+    context = tour_context(request.user, state, viewer=request.user, stop=stop)
     return _render_step(request, state, TOUR, f"onboarding/tour/{stop}.html", context)
 
 
@@ -438,7 +448,11 @@ def tour_try_view(request: HttpRequest, state: JourneyState, stop: str) -> HttpR
 def tour_watch_view(request: HttpRequest, state: JourneyState) -> HttpResponse:
     """The illustrated alternative for people who would rather watch than try."""
     return _render_step(
-        request, state, TOUR, "onboarding/tour/watch.html", tour_context(request.user, state)
+        request,
+        state,
+        TOUR,
+        "onboarding/tour/watch.html",
+        tour_context(request.user, state, viewer=request.user),
     )
 
 

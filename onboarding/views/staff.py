@@ -19,7 +19,7 @@ from accounts.models import PatientProfile, Role
 from accounts.selectors import patient_get_for_staff
 from cessation import selectors as cessation_selectors
 from cessation.forms import QuitPlanForm
-from cessation.permissions import can_edit_quit_plan
+from cessation.permissions import can_edit_quit_plan, can_view_quit_data
 from core.exceptions import StateConflict
 from core.forms import apply_form_errors
 from onboarding import permissions, selectors, services
@@ -80,6 +80,8 @@ def _overview(
             "start_form": start_form,
             "can_assist": permissions.can_assist(request.user, profile),
             "plan_written": not safety_selectors.safety_plan_for(patient=patient).is_empty,
+            # Smoking and medicines are the clinicians' (cessation/permissions.py), not a peer's.
+            "can_view_quit": can_view_quit_data(request.user, patient),
         },
         status=status,
     )
@@ -167,7 +169,7 @@ def assist_step_view(request: HttpRequest, patient_id: int, step: str) -> HttpRe
                 raise Http404("No such part of the tour.")
             if stop:
                 services.tour_stop_record(patient=patient, stop=stop)
-            context.update(tour_context(patient, state, stop=stop))
+            context.update(tour_context(patient, state, viewer=request.user, stop=stop))
     elif step == ABOUT_YOU:
         form = BaselineForm(
             request.POST or None,

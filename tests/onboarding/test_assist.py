@@ -361,3 +361,33 @@ def test_the_group_name_and_joining_stay_the_patients_own(client, team):
     assert PATIENT_OWN in page.text
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert _record(team.patient, "groups") is None
+
+
+def test_a_peer_assisting_the_tour_sees_no_quit_figures_a_clinician_does(client, team):
+    at_step(team.patient, "about_you")
+    services.baseline_save(
+        patient=team.patient,
+        by=team.patient,
+        age_started=15,
+        per_day=20,
+        time_to_first="5",
+        quit_attempts="1",
+        motivation="soon",
+        vapes=False,
+        medicines=["none"],
+        support_wanted=[],
+        mood=6,
+    )
+    for step in ("safety_plan", "quit_plan"):
+        services.step_skip(patient=team.patient, step=step, by=team.patient)
+    client.force_login(team.peer)
+    client.post(team.url("assist_start"), {"present": "on"})
+
+    peer_page = client.get(team.url("assist_step", "tour") + "?stop=progress").text
+    overview = client.get(team.url("staff_overview")).text
+
+    assert "Open it on your phone to see yours" in peer_page
+    assert "Money saved" not in peer_page
+    assert "Heaviness of Smoking Index" not in overview
+    client.force_login(team.clinician)
+    assert "Heaviness of Smoking Index" in client.get(team.url("staff_overview")).text

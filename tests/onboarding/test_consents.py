@@ -368,8 +368,6 @@ def test_agreeing_from_the_account_pages_before_the_first_steps_goes_back_to_the
 
 
 def test_a_patient_who_joined_before_agreements_is_not_told_they_stopped(client):
-    from tests.factories import PatientFactory
-
     patient = PatientFactory(password=None)
     client.force_login(patient)
 
@@ -377,3 +375,25 @@ def test_a_patient_who_joined_before_agreements_is_not_told_they_stopped(client)
 
     assert "since before Exhale asked for agreement" in page
     assert "You are not taking part at the moment" not in page
+
+
+def test_agreeing_before_onboarding_began_does_not_leave_the_patient_stuck_at_the_step(client):
+    """Agreed on the account pages before a clinician began their onboarding: "I agree" at the
+    step finds that consent and moves on instead of coming back to the same page."""
+    patient = PatientFactory(password=None)
+    client.force_login(patient)
+    client.post(
+        reverse("onboarding:consent_again", args=["programme"]),
+        {"version": consent_version(), "agree": "on"},
+    )
+    services.journey_start(patient=patient)
+    client.post(reverse("onboarding:welcome"))
+    client.post(reverse("onboarding:privacy_step"))
+
+    response = client.post(
+        reverse("onboarding:consent"), {"version": consent_version(), "agree": "on"}
+    )
+
+    assert response.url == reverse("onboarding:about_you")
+    assert StepRecord.objects.get(journey__patient=patient, step="consent").completed_at
+    assert Consent.objects.filter(patient=patient).count() == 1

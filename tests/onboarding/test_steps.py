@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from onboarding import services
-from onboarding.models import Consent, Journey, StepRecord
+from onboarding.models import Baseline, Consent, Journey, StepRecord
 from onboarding.selectors import journey_state_build
 from tests.factories import PatientFactory
-from tests.onboarding.helpers import STEPS, a_new_patient, at_step, through_consent
+from tests.onboarding.helpers import BASELINE, STEPS, a_new_patient, at_step, through_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +79,21 @@ def test_a_step_left_for_later_opens_the_next_one_but_not_the_one_after():
 
 
 def test_a_done_step_stays_reachable_behind_an_open_one():
-    """After a withdrawal the consent step is open again: the steps done before it and the ones
-    done after it can still be opened, the first step not done after it cannot."""
+    """A step done stays open to change while an earlier step waits (the safety plan reopened,
+    say); the first step not done after the open one cannot be opened."""
+    done = ["welcome", "privacy", "consent", "about_you", "quit_plan"]
+    state = _state(PatientFactory.build(), done=done)
+
+    assert _reachable(state) == [*done[:4], "safety_plan", "quit_plan"]
+    assert state.current.key == "safety_plan"
+
+
+def test_after_a_withdrawal_nothing_past_the_consent_can_be_opened():
+    """The consent step open again (withdrawn): the steps before it can be read again, the ones
+    after it, done or not, wait until the patient agrees again, so nothing is changed meanwhile."""
     state = _state(PatientFactory.build(), done=["welcome", "privacy", "about_you", "quit_plan"])
 
-    assert _reachable(state) == ["welcome", "privacy", "consent", "about_you", "quit_plan"]
+    assert _reachable(state) == ["welcome", "privacy", "consent"]
     assert state.current.key == "consent"
     assert state.stopped_at.key == "consent"
 
@@ -302,3 +312,28 @@ def test_a_patient_who_joined_before_onboarding_is_never_sent_to_it(client):
     assert welcome.status_code == HTTPStatus.FOUND
     assert welcome.url == reverse("accounts:patient_home")
     assert not Journey.objects.filter(patient=patient).exists()
+
+
+def test_a_step_page_never_begins_onboarding_for_a_patient_who_joined_before_it(client):
+    """A typed or bookmarked step link must not close the programme to someone using it."""
+    patient = PatientFactory(password=None)
+    client.force_login(patient)
+
+    response = client.get(reverse("onboarding:about_you"))
+    skip = client.post(reverse("onboarding:skip", args=["safety_plan"]))
+
+    assert response.url == reverse("onboarding:start")
+    assert skip.url == reverse("onboarding:start")
+    assert not Journey.objects.filter(patient=patient).exists()
+    assert client.get(reverse("cessation:progress")).status_code == HTTPStatus.OK
+
+
+def test_after_withdrawing_the_later_steps_change_nothing(client):
+    patient = at_step(a_new_patient(), "safety_plan")
+    client.force_login(patient)
+    client.post(reverse("onboarding:consent_withdraw", args=["programme"]), {"reason": "other"})
+
+    response = client.post(reverse("onboarding:about_you"), {**BASELINE, "mood": "1"})
+
+    assert response.url == reverse("onboarding:consent")
+    assert not Baseline.objects.filter(patient=patient).exists()
