@@ -159,6 +159,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="exhale"),
+            # A Redis that stops answering must not hold pages up: every use of the cache has a
+            # way on without it (the programme gate asks the database).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            },
         }
     }
 else:

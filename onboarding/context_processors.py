@@ -26,4 +26,6 @@ def programme(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_patient:
         return {}
+    if request.path.startswith("/help/"):
+        return {}  # the crisis page asks nothing of anything it can do without
     return {"programme_closed": not programme_open(user)}

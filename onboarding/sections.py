@@ -26,8 +26,14 @@ def account_section(request: HttpRequest, user) -> str:
     """A patient's agreements, with the way to stop taking part, on their account page."""
     if not user.is_patient:
         return ""
-    consents = [c for c in selectors.consent_list(patient=user) if c.is_active]
-    return render_to_string("onboarding/sections/account.html", {"consents": consents})
+    consents = list(selectors.consent_list(patient=user))
+    return render_to_string(
+        "onboarding/sections/account.html",
+        {
+            "consents": [c for c in consents if c.is_active],
+            "never_agreed": not consents,
+        },
+    )
 
 
 def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:

@@ -14,6 +14,9 @@ SAFETY_PLAN = "safety_plan"
 QUIT_PLAN = "quit_plan"
 TOUR = "tour"
 GROUPS = "groups"
+# The key of the step a running trial contributes for consent to the study (trials/apps.py):
+# consent to the study is offered, and accepted, only to a patient that step applies to.
+TRIAL_CONSENT = "trial_consent"
 
 BUILT_IN = (
     Step(

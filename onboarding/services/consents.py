@@ -17,9 +17,10 @@ from core.services import audit_record, notification_send
 from onboarding import markup, permissions, readability
 from onboarding.gate import programme_forget
 from onboarding.models import Consent, ContentVersion, Journey, StepRecord
+from onboarding.registry import steps
 from onboarding.selectors import CONSENT_TEXT_KEYS, content_current
 from onboarding.services.journeys import StepNotReachable, step_complete, step_reopen
-from onboarding.steps import CONSENT
+from onboarding.steps import CONSENT, TRIAL_CONSENT
 
 
 class StaleText(Exception):
@@ -63,6 +64,14 @@ def consent_give(
         raise PermissionDenied("Only the patient can give their consent.")
     if kind not in Consent.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of consent.")})
+    if kind == Consent.Kind.TRIAL:
+        trial_step = steps.get(TRIAL_CONSENT)
+        if trial_step is None or not trial_step.applies(patient):
+            raise StateConflict(_("There is no study you can take part in at the moment."))
+        if not Consent.objects.filter(
+            patient=patient, kind=Consent.Kind.PROGRAMME, withdrawn_at__isnull=True
+        ).exists():
+            raise StateConflict(_("Agree to take part in the programme first."))
     text = content_current(key=CONSENT_TEXT_KEYS[kind])
     if text is None:
         raise StateConflict(_("There is nothing to agree to yet. Please ask your care team."))
@@ -241,6 +250,12 @@ def content_publish(*, version: ContentVersion, by: User) -> ContentVersion:
         raise PermissionDenied("Only admins publish onboarding texts.")
     if not version.is_approved:
         raise StateConflict(_("Approve this version before publishing it."))
+    current = content_current(key=version.key)
+    if version.published_at is None and current is not None and current.version > version.version:
+        raise StateConflict(
+            _("A newer version (%(n)s) is in use: make a new version from these words instead.")
+            % {"n": current.version}
+        )
     if version.published_at is None:
         version.published_at = timezone.now()
         version.save(update_fields=["published_at"])

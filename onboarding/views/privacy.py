@@ -81,6 +81,9 @@ def consents_view(request: HttpRequest) -> HttpResponse:
             # Taking part since before Exhale asked for agreement on screen: not "withdrawn".
             "joined_before_agreements": not consents
             and selectors.programme_open_to(patient=request.user),
+            # Still setting up: they have not agreed yet, they did not stop.
+            "setting_up": not consents
+            and selectors.journey_state_for(patient=request.user) is not None,
         },
     )
 

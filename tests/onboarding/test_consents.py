@@ -349,11 +349,13 @@ def test_agreeing_before_the_agreement_step_is_reached_is_refused_and_saves_noth
 
 
 def test_agreeing_from_the_account_pages_before_the_first_steps_goes_back_to_them(client):
-    """The consents page offers "Take part again" to anyone not taking part, including a new
-    patient still on the first steps: agreeing there takes them to the step they are on."""
+    """A new patient still on the first steps is told they have not agreed yet (not that they
+    stopped); agreeing on the account pages anyway takes them to the step they are on."""
     patient = a_new_patient()
     client.force_login(patient)
-    assert "Take part again" in client.get(reverse("onboarding:consents")).text
+    page = client.get(reverse("onboarding:consents")).text
+    assert "You have not agreed yet" in page
+    assert "Take part again" not in page
 
     response = client.post(
         reverse("onboarding:consent_again", args=["programme"]),
@@ -397,3 +399,43 @@ def test_agreeing_before_onboarding_began_does_not_leave_the_patient_stuck_at_th
     assert response.url == reverse("onboarding:about_you")
     assert StepRecord.objects.get(journey__patient=patient, step="consent").completed_at
     assert Consent.objects.filter(patient=patient).count() == 1
+
+
+def test_consent_to_a_study_is_refused_while_no_study_is_running(client):
+    patient = a_new_patient()
+    through_consent(patient)
+
+    with pytest.raises(StateConflict):
+        services.consent_give(
+            patient=patient,
+            by=patient,
+            kind=Consent.Kind.TRIAL,
+            version=consent_version(Consent.Kind.TRIAL),
+        )
+    client.force_login(patient)
+    response = client.post(
+        reverse("api:onboarding_consents"),
+        {"kind": "trial", "version": consent_version(Consent.Kind.TRIAL)},
+        content_type="application/json",
+    )
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert not Consent.objects.filter(kind=Consent.Kind.TRIAL).exists()
+
+
+def test_consent_to_a_running_study_needs_the_programme_consent_first(monkeypatch):
+    from onboarding.registry import Step, steps
+
+    monkeypatch.setitem(
+        steps._steps, "trial_consent", Step("trial_consent", "The study", 35, "onboarding:start")
+    )
+    patient = a_new_patient()
+    trial = {"kind": Consent.Kind.TRIAL, "version": consent_version(Consent.Kind.TRIAL)}
+
+    with pytest.raises(StateConflict):
+        services.consent_give(patient=patient, by=patient, **trial)
+    through_consent(patient)
+    consent = services.consent_give(patient=patient, by=patient, **trial)
+
+    assert consent.kind == Consent.Kind.TRIAL
+    assert consent.is_active

@@ -285,3 +285,17 @@ def test_the_consents_page_links_to_the_exact_words_agreed_to(client):
     assert "(version 1 of the words)" in page.text
     assert "The words have changed since you agreed." in page.text
     assert reverse("onboarding:consent_again", args=["programme"]) in page.text
+
+
+def test_an_older_draft_is_not_published_over_a_newer_version_in_use():
+    admin = an_admin()
+    older = _draft(admin)
+    newer = _draft(admin)
+    for version in (older, newer):
+        services.content_approve(version=version, approver=admin, by=admin)
+    services.content_publish(version=newer, by=admin)
+
+    with pytest.raises(StateConflict):
+        services.content_publish(version=older, by=admin)
+
+    assert content_current(key=EASY) == newer

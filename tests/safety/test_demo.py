@@ -39,7 +39,8 @@ def test_seed_demo_makes_safety_data_once():
 
     assert _counts() == first
     assert "safety:" in output
-    assert first["plans"] == 1
+    # Safety's own plan; the onboarding demo's patients write theirs in their safety plan step.
+    assert first["plans"] >= 1
     assert first["on_call"] == 1
     assert OnCall.objects.get().user.email == "backup@exhale.demo"
     # Safety's own demo flags are concerns; other apps' demo data raises flags of their own.
@@ -48,4 +49,4 @@ def test_seed_demo_makes_safety_data_once():
     assert statuses == [Flag.Status.OPEN, Flag.Status.RESOLVED]
     open_flag = safety_flags.get(status=Flag.Status.OPEN)
     assert open_flag.handled_by.email == "clinician@exhale.demo"
-    assert not SafetyPlan.objects.get().is_empty
+    assert not SafetyPlan.objects.get(patient__email="alex@exhale.demo").is_empty
