@@ -24,7 +24,10 @@ def _group(peer, slug="first-weeks"):
 
 
 def _member(group, **profile):
-    return member_of(group, settled=False, patient=PatientFactory(**profile))
+    # A fixed name: a random one ("Ann Walker") could share a word with the group name given.
+    return member_of(
+        group, settled=False, patient=PatientFactory(full_name="Robin Example", **profile)
+    )
 
 
 def test_the_patient_home_shows_their_groups_under_their_group_name(client):
