@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Callback = Callable[[Any], None]
+Callback = Callable[..., None]
 
 
 class Hook:
@@ -22,9 +22,9 @@ class Hook:
             self._callbacks.append(callback)
         return callback
 
-    def run(self, subject: Any) -> None:
+    def run(self, *args: Any, **kwargs: Any) -> None:
         for callback in self._callbacks:
-            callback(subject)
+            callback(*args, **kwargs)
 
 
 patient_joined = Hook()

@@ -12,6 +12,7 @@ from peersupport.api import moderation as moderation_api
 from peersupport.api import moderation_actions as moderation_actions_api
 from peersupport.api import posts as peer_posts_api
 from safety import api as safety_api
+from trials import api_urls as trials_api_urls
 
 urlpatterns = [
     path("me/", accounts_api.UserMeApi.as_view(), name="me"),
@@ -234,4 +235,6 @@ urlpatterns = [
         peer_messages_api.ConversationReplyApi.as_view(),
         name="moderation_conversation_reply",
     ),
+    # The trial's routes (trials/api_urls.py).
+    *trials_api_urls.urlpatterns,
 ]

@@ -32,9 +32,13 @@ class Step:
     applies: Callable[[Any], bool] = field(default=_always, compare=False)
 
 
+Restriction = Callable[[Step, Any], bool]
+
+
 class StepRegistry:
     def __init__(self) -> None:
         self._steps: dict[str, Step] = {}
+        self._restrictions: list[Restriction] = []
 
     def register(self, step: Step) -> Step:
         existing = self._steps.get(step.key)
@@ -49,9 +53,22 @@ class StepRegistry:
     def all(self) -> list[Step]:
         return sorted(self._steps.values(), key=lambda step: (step.order, step.key))
 
+    def restrict(self, restriction: Restriction) -> Restriction:
+        """Let an app above narrow which steps apply to a patient: the trial's usual-care arm
+        does not get the programme's steps. `restriction(step, patient)` returns False to drop
+        a step."""
+        if restriction not in self._restrictions:
+            self._restrictions.append(restriction)
+        return restriction
+
+    def applies(self, step: Step, patient: Any) -> bool:
+        return step.applies(patient) and all(
+            restriction(step, patient) for restriction in self._restrictions
+        )
+
     def for_patient(self, patient: Any) -> list[Step]:
         """The steps that apply to this patient, in order."""
-        return [step for step in self.all() if step.applies(patient)]
+        return [step for step in self.all() if self.applies(step, patient)]
 
 
 steps = StepRegistry()

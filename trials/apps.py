@@ -7,3 +7,12 @@ class TrialsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "trials"
     verbose_name = "Feasibility trial"
+
+    def ready(self) -> None:
+        # trials sits above every other app: it adds its onboarding steps, its hooks on
+        # consent and baseline, and its page sections to the registries below (DESIGN.md).
+        from trials import wiring_dashboard, wiring_followups, wiring_participation
+
+        wiring_participation.connect()
+        wiring_followups.connect()
+        wiring_dashboard.connect()

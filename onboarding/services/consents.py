@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PatientProfile, User
 from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
-from onboarding import markup, permissions, readability
+from onboarding import hooks, markup, permissions, readability
 from onboarding.gate import programme_forget
 from onboarding.models import Consent, ContentVersion, Journey, StepRecord
 from onboarding.registry import steps
@@ -66,7 +66,7 @@ def consent_give(
         raise ValidationError({"kind": _("Unknown kind of consent.")})
     if kind == Consent.Kind.TRIAL:
         trial_step = steps.get(TRIAL_CONSENT)
-        if trial_step is None or not trial_step.applies(patient):
+        if trial_step is None or not steps.applies(trial_step, patient):
             raise StateConflict(_("There is no study you can take part in at the moment."))
         if not Consent.objects.filter(
             patient=patient, kind=Consent.Kind.PROGRAMME, withdrawn_at__isnull=True
@@ -109,6 +109,7 @@ def consent_give(
         detail={"kind": kind, "version": text.version},
         request=request,
     )
+    hooks.consent_given.run(consent=consent, by=by)
     if kind == Consent.Kind.PROGRAMME:
         _consent_step_complete(patient, by)
     return consent
@@ -146,6 +147,7 @@ def consent_withdraw(
         detail={"kind": kind, "reason": reason},
         request=request,
     )
+    hooks.consent_withdrawn.run(consent=consent, by=by)
     if kind == Consent.Kind.PROGRAMME:
         profile = PatientProfile.objects.select_related("clinician").filter(user=patient).first()
         if profile is not None:

@@ -18,7 +18,7 @@ from accounts.models import PatientProfile, User
 from core.exceptions import StateConflict
 from core.models import Notification
 from core.services import audit_record, notification_send
-from onboarding import permissions
+from onboarding import hooks, permissions
 from onboarding.gate import programme_forget
 from onboarding.models import AssistSession, Journey, StepRecord
 from onboarding.registry import steps
@@ -149,6 +149,7 @@ def step_complete(
         target=record,
         detail={"step": step, "assisted": assist is not None},
     )
+    hooks.step_completed.run(patient=patient, step=step, by=by)
     return record
 
 

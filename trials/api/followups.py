@@ -1,0 +1,5 @@
+"""The trial's API: followups."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

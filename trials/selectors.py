@@ -1,0 +1,33 @@
+"""Reads of the trial shared by its pages, services and tasks."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from trials.models import Participant, Trial
+
+
+def trial_recruiting() -> Trial | None:
+    """The trial recruiting now, if any (at most one recruits at a time)."""
+    return Trial.objects.filter(status=Trial.Status.RECRUITING).first()
+
+
+def trials_all() -> QuerySet[Trial]:
+    return Trial.objects.select_related("manager").prefetch_related("arms", "points")
+
+
+def trial_get(*, slug: str) -> Trial:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(trials_all(), slug=slug)
+
+
+def participant_current(*, patient) -> Participant | None:
+    """The patient's participation in a trial that has not closed, with its allocation."""
+    return (
+        Participant.objects.select_related("trial", "allocation__arm")
+        .exclude(trial__status=Trial.Status.CLOSED)
+        .filter(patient=patient)
+        .order_by("-enrolled_at")
+        .first()
+    )

@@ -1,0 +1,5 @@
+"""Pages of the trial: dashboard. Joined under the "trials" namespace by trials/urls.py."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
