@@ -12,7 +12,8 @@ SEED = "00112233445566778899aabbccddeeff"
 
 def a_trial(*, manager: User | None = None, target: int = 40, **kwargs) -> Trial:
     """A trial being set up with the protocol's defaults: programme vs usual care 1:1, strata
-    diagnosis group x cigarettes per day, follow-ups at 4 weeks (CO days 25-42), 12 weeks, 6 months."""
+    diagnosis group x cigarettes per day, follow-ups at 4 weeks (CO days 25-42), 12 weeks and
+    6 months."""
     manager = manager or AdminFactory(password=None)
     kwargs.setdefault("name", "Exhale feasibility trial")
     kwargs.setdefault("slug", "exhale-ft")

@@ -27,7 +27,7 @@ def test_a_new_trial_has_the_protocols_arms_and_follow_ups():
         ("6m", 168, 210),
     ]
     assert trial.status == Trial.Status.SETUP
-    assert trial.pseudonym_key and len(trial.pseudonym_key) == 64
+    assert len(trial.pseudonym_key) == 64
 
 
 def test_only_admins_set_up_trials():
