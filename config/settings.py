@@ -279,6 +279,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    "trials-followups-tick": {
+        "task": "trials.tasks.followups_tick_task",
+        "schedule": 900.0,
+        "options": {"expires": 900.0, "queue": "reminders"},
+    },
+    "trials-adverse-events-from-flags": {
+        "task": "trials.tasks.adverse_events_from_flags_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0, "queue": "escalation"},
+    },
 }
 
 # --- Accounts, allauth and MFA --------------------------------------------------------------------
@@ -544,3 +554,17 @@ LOGGING = {
 ONBOARDING_ASSIST_MINUTES = env.int("ONBOARDING_ASSIST_MINUTES", default=90)
 # The care team can remind a patient to carry on with onboarding at most once in this many hours.
 ONBOARDING_REMINDER_INTERVAL_HOURS = env.int("ONBOARDING_REMINDER_INTERVAL_HOURS", default=24)
+
+# --- Trial follow-ups ---------------------------------------------------------------------------
+# A follow-up questionnaire is reminded at most every INTERVAL days, at most MAX times, never in
+# the participant's local quiet hours (start,end); the opening notice waits for them too.
+TRIALS_FOLLOWUP_REMINDER_INTERVAL_DAYS = env.int(
+    "TRIALS_FOLLOWUP_REMINDER_INTERVAL_DAYS", default=3
+)
+TRIALS_FOLLOWUP_MAX_REMINDERS = env.int("TRIALS_FOLLOWUP_MAX_REMINDERS", default=3)
+TRIALS_FOLLOWUP_QUIET_HOURS = env.list("TRIALS_FOLLOWUP_QUIET_HOURS", default=["21:00", "09:00"])
+# Rows the follow-up tick locks and handles per transaction.
+TRIALS_FOLLOWUP_BATCH_SIZE = env.int("TRIALS_FOLLOWUP_BATCH_SIZE", default=500)
+# Without a quit plan, follow-ups counted from the quit date use randomisation + this many days
+# (the protocol's default target quit date), until the participant sets one.
+TRIALS_DEFAULT_QUIT_AFTER_DAYS = env.int("TRIALS_DEFAULT_QUIT_AFTER_DAYS", default=14)
