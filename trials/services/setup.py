@@ -66,6 +66,8 @@ DEFAULT_POINTS = (
     },
 )
 DEFAULT_FACTORS = ("diagnosis_group", "per_day_band")
+# Addresses under /trials/ that a trial's short name must not take.
+RESERVED_SLUGS = frozenset({"new"})
 
 
 def _require_manager(by) -> None:
@@ -119,6 +121,8 @@ def trial_create(
     _require_manager(by)
     if recruitment_target < 1:
         raise ValidationError({"recruitment_target": _("The target must be at least 1.")})
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": _("This short name is taken by a page. Choose another.")})
     if Trial.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("Another trial already has this short name.")})
     trial = Trial.objects.create(
