@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from trials.views import exports as views
+
+urlpatterns = [
+    path("trials/<slug:slug>/exports/", views.export_view, name="exports"),
+]
