@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "onboarding.middleware.ProgrammeConsentMiddleware",
+    "trials.middleware.StudyArmMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -128,6 +129,7 @@ TEMPLATES = [
                 "core.context_processors.exhale",
                 "onboarding.context_processors.tour_return",
                 "onboarding.context_processors.programme",
+                "trials.context_processors.study_only",
             ],
         },
     },
@@ -435,6 +437,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantStatusEnum": "trials.models.Participant.Status",
+        "FollowUpStatusEnum": "trials.models.FollowUp.Status",
+        "FlagStatusEnum": "safety.models.Flag.Status",
+    },
 }
 
 # --- Safety flags -----------------------------------------------------------------------------

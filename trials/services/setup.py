@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import StateConflict
 from core.services import audit_record
 from trials import permissions, pseudonyms, sequence, strata
+from trials.gate import study_forget_all
 from trials.models import Arm, FollowUpPoint, SequenceSlot, Trial
 
 SLOT_BATCH = 2000
@@ -330,6 +331,7 @@ def recruitment_open(
     trial.status = Trial.Status.RECRUITING
     trial.recruitment_opened_at = now
     trial.save()
+    study_forget_all()  # the study is offered from now on
     audit_record(
         actor=by,
         action="trial.recruitment_opened",
@@ -383,6 +385,7 @@ def recruitment_close(*, trial: Trial, by, request: HttpRequest | None = None) -
     trial.status = Trial.Status.FOLLOW_UP
     trial.recruitment_closed_at = timezone.now()
     trial.save(update_fields=["status", "recruitment_closed_at", "updated_at"])
+    study_forget_all()  # the study's step is no longer offered to those who had not answered
     audit_record(actor=by, action="trial.recruitment_closed", target=trial, request=request)
     return trial
 
@@ -400,6 +403,7 @@ def trial_close(*, trial: Trial, by, request: HttpRequest | None = None) -> Tria
     if trial.recruitment_closed_at is None:
         trial.recruitment_closed_at = now
     trial.save()
+    study_forget_all()  # the arm without the programme gets it now
     audit_record(actor=by, action="trial.closed", target=trial, request=request)
     return trial
 
