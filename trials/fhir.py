@@ -85,6 +85,10 @@ def _coding(kind: str, code: str, display: str) -> dict[str, str]:
     return {"system": f"{_base()}/CodeSystem/{kind}", "code": code, "display": display}
 
 
+def _label(choices, code: str) -> str:
+    return str(dict(choices.choices).get(code, code))
+
+
 def _questionnaire_response(*, urn: str, subject: dict, checkin: CheckIn) -> dict[str, Any]:
     def integer(link: str, text: str, value: int) -> dict:
         return {"linkId": link, "text": text, "answer": [{"valueInteger": value}]}
@@ -117,14 +121,14 @@ def _questionnaire_response(*, urn: str, subject: dict, checkin: CheckIn) -> dic
                 "Sleep last night",
                 "sleep",
                 checkin.sleep,
-                CheckIn.Sleep(checkin.sleep).label,
+                _label(CheckIn.Sleep, checkin.sleep),
             ),
             coded(
                 "harm-thoughts",
                 "Thoughts of harming yourself",
                 "safety-answer",
                 checkin.harm_thoughts,
-                CheckIn.SafetyAnswer(checkin.harm_thoughts).label,
+                _label(CheckIn.SafetyAnswer, checkin.harm_thoughts),
             ),
         ],
     }
