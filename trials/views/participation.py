@@ -43,6 +43,12 @@ from trials.forms import (
 from trials.models import Allocation, Participant, ScreeningEntry, Trial, Withdrawal
 from trials.services import participation as services
 
+
+def _posted(request: HttpRequest):
+    """The form's data when posted, even an empty form (an empty POST is still a POST)."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- The patient ---------------------------------------------------------------------------------
 
 
@@ -118,9 +124,7 @@ def consent_view(request: HttpRequest) -> HttpResponse:
     text = onboarding_selectors.content_current(key=ContentVersion.Key.CONSENT_TRIAL)
     participant = selectors.participant_current(patient=patient)
     existing = onboarding_selectors.consent_active(patient=patient, kind=Consent.Kind.TRIAL)
-    form = StudyAnswerForm(
-        request.POST or None, initial={"version": text.version if text else None}
-    )
+    form = StudyAnswerForm(_posted(request), initial={"version": text.version if text else None})
     page = {"state": state, "text": text, "participant": participant, "existing": existing}
     if request.method == "POST" and form.is_valid():
         answer = form.cleaned_data["answer"]
@@ -225,7 +229,7 @@ def enrol_view(request: HttpRequest, patient_id: int) -> HttpResponse:
         user=request.user, patient_id=patient_id, request=request, purpose="trial enrolment"
     )
     trial = selectors.trial_recruiting()
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(_posted(request))
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
@@ -294,7 +298,7 @@ def screening_view(request: HttpRequest) -> HttpResponse:
     """The screening log: people approached who do not take part, counted with a reason and no
     identifiers. Everyone sees the trial's counts; a clinician lists only their own entries."""
     trial = selectors.trial_recruiting()
-    form = ScreeningForm(request.POST or None, initial={"screened_on": timezone.localdate()})
+    form = ScreeningForm(_posted(request), initial={"screened_on": timezone.localdate()})
     status = HTTPStatus.OK
     if request.method == "POST":
         if trial is None:
@@ -363,7 +367,7 @@ def participation_list_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def participant_withdraw_view(request: HttpRequest, slug: str, participant_id: int) -> HttpResponse:
     participant = _participant_for_manager(slug, participant_id)
-    form = WithdrawalForm(request.POST or None)
+    form = WithdrawalForm(_posted(request))
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
@@ -400,7 +404,7 @@ def allocation_note_view(request: HttpRequest, slug: str, participant_id: int) -
     allocation = Allocation.objects.filter(participant=participant).select_related("arm").first()
     if allocation is None:
         raise Http404("This participant has not been randomised.")
-    form = AllocationNoteForm(request.POST or None)
+    form = AllocationNoteForm(_posted(request))
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
