@@ -3,7 +3,7 @@ care team's page about a patient (accounts.sections.staff_patient_page)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 
@@ -113,4 +113,26 @@ def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:
             "profile": profile,
         },
         request=request,
+    )
+
+
+def admin_home_section(request: HttpRequest, user) -> str:
+    """Adverse events waiting for the trial team's assessment, per open trial (one query)."""
+    if not permissions.can_assess_adverse_events(user):
+        return ""
+    trials = list(
+        Trial.objects.exclude(status=Trial.Status.SETUP)
+        .annotate(
+            unassessed=Count(
+                "participants__adverse_events",
+                filter=Q(participants__adverse_events__assessed_at__isnull=True),
+            )
+        )
+        .filter(unassessed__gt=0)
+        .order_by("-created_at")
+    )
+    if not trials:
+        return ""
+    return render_to_string(
+        "trials/adverse_events/_admin_home.html", {"trials": trials}, request=request
     )

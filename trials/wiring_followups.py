@@ -13,3 +13,4 @@ def connect() -> None:
     from trials import followups_ui
 
     sections.staff_patient_page.register(followups_ui.staff_patient_section)
+    sections.admin_home.register(followups_ui.admin_home_section)

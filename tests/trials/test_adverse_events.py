@@ -364,3 +364,11 @@ def test_another_clinicians_patient_is_not_found(client, participant):
     client.force_login(ClinicianFactory(password=None))
     url = reverse("trials:adverse_event_record", args=[participant.patient_id])
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_admin_home_links_events_waiting_for_assessment(client, participant):
+    flag_event(participant)
+    client.force_login(participant.trial.manager)
+    html = client.get(reverse("accounts:admin_home")).content.decode()
+    assert "1 event not yet assessed" in html
+    assert reverse("trials:adverse_event_list", args=[participant.trial.slug]) in html
