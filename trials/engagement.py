@@ -3,8 +3,9 @@ dashboard's engagement figures and the engagement export.
 
 Week 1 is days 0-6 after the day of allocation, week 2 days 7-13, and so on, up to the last full
 week before now (or before the trial closed), and no further than the week in which the
-participant withdrew from follow-up or from the study (Withdrawal level FOLLOW_UP or ALL); what
-they did after that moment is not counted. Only what they did after being randomised counts.
+participant withdrew from follow-up or from the study (Withdrawal level FOLLOW_UP or ALL) or
+completed follow-up (Participant.completed_at); what they did after that moment is not counted.
+Only what they did after being randomised counts.
 
 Days are calendar days in the participant's own time zone (PatientProfile.time_zone, the
 deployment's TIME_ZONE when they have none): each use is placed on the local date it happened.
@@ -41,7 +42,8 @@ DEFINITIONS: dict[str, str] = {
     "week": gettext_noop(
         "Week since randomisation: week 1 is the day of allocation and the 6 days after it, "
         "week 2 the next 7 days, and so on. Only full weeks are counted, and none after the "
-        "week in which the participant withdrew from follow-up or from the study."
+        "week in which the participant withdrew from follow-up or from the study, or completed "
+        "follow-up; nothing they did after that moment is counted."
     ),
     "active_days": gettext_noop(
         "Active days: days of the week (in the participant's own time zone) on which they did "
@@ -111,9 +113,12 @@ def _people(trial: Trial, until: datetime) -> Iterator[_Person]:
             "allocation__allocated_at",
             "patient__patient_profile__time_zone",
             "cutoff",
+            "completed_at",
         )
     )
-    for pk, patient_id, study_id, arm, allocated_at, zone_name, cutoff in rows.iterator(2000):
+    for pk, patient_id, study_id, arm, allocated_at, zone_name, left, done in rows.iterator(2000):
+        ends = [moment for moment in (left, done) if moment is not None]
+        cutoff = min(ends) if ends else None
         person = _Person(
             pk, patient_id, study_id, arm, allocated_at, _zone(zone_name, zones), cutoff
         )

@@ -247,3 +247,19 @@ def test_the_dashboard_has_every_figure_with_its_definition(fx):
     assert all(d.definitions.values())
     assert "Russell Standard" in d.definitions["abstinence"]
     assert "10 ppm" in d.definitions["abstinence"]
+
+
+def test_engagement_stops_when_the_participant_completes_follow_up(fx):
+    # P1 completed follow-up on 20 Jan (day 12, week 2): two weeks, nothing after counted.
+    fx.p[1].completed_at = metrics_fixture.at(20)
+    fx.p[1].save()
+    metrics_fixture.checkin(fx.p[1].patient, date(2025, 1, 21), metrics_fixture.at(21, 9))
+
+    rows = [
+        row
+        for row in engagement.engagement_weeks(trial=fx.trial, now=NOW)
+        if row["participant_id"] == fx.p[1].pk
+    ]
+
+    assert [row["week"] for row in rows] == [1, 2]
+    assert rows[1]["checkins"] == 1  # 15 Jan only, not 21 Jan
