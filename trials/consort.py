@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from cessation.models import CheckIn, Craving
 from peersupport.models import PeerMessage, Post
@@ -236,7 +236,7 @@ def flow(*, trial: Trial) -> Flow:
     return result
 
 
-DEFINITION = (
+DEFINITION = gettext_noop(
     "The CONSORT 2010 flow of participants, live. Assessed for eligibility: everyone in the "
     "screening log (and anyone enrolled without an entry). Excluded: not eligible, declined "
     "(when approached, or when asked to agree), not reached, and other (still deciding, withdrew "
