@@ -33,6 +33,18 @@ ALLOWED_PREFIXES = (
     "/api/v1/crisis-resources/",
     "/api/v1/onboarding/",
 )
+# Pages of the apps above that stay open without the programme consent (apps add theirs from
+# AppConfig.ready() with `allow_prefixes`: the trial's follow-up questions go on after someone
+# leaves the programme, as the study consent says).
+_EXTRA_PREFIXES: list[str] = []
+
+
+def allow_prefixes(*prefixes: str) -> None:
+    for prefix in prefixes:
+        if prefix not in _EXTRA_PREFIXES:
+            _EXTRA_PREFIXES.append(prefix)
+
+
 CONSENT_REQUIRED_DETAIL = "Agree to take part in Exhale first: finish the first steps."
 
 
@@ -47,6 +59,7 @@ class ProgrammeConsentMiddleware:
             or not user.is_authenticated
             or not user.is_patient
             or request.path.startswith(ALLOWED_PREFIXES)
+            or request.path.startswith(tuple(_EXTRA_PREFIXES))
             or programme_open(user)
         ):
             return self.get_response(request)
