@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_study_stays_open_after_leaving_the_programme(client):
     trial = a_recruiting_trial()
-    patient, participant = a_randomised_patient(trial)
+    patient, _participant = a_randomised_patient(trial)
     onboarding_services.consent_withdraw(
         patient=patient, by=patient, kind=Consent.Kind.PROGRAMME, reason="too_much"
     )
