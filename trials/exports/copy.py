@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from django.db import connection
 from psycopg import sql
 
+BLOCK_BYTES = 64 * 1024
+
 
 def copy_available() -> bool:
     return connection.vendor == "postgresql"
@@ -24,6 +26,14 @@ def copy_csv(select: sql.Composable) -> Iterator[bytes]:
     connection, so inside a transaction it sees what that transaction sees)."""
     connection.ensure_connection()
     raw = connection.connection
+    # libpq hands COPY data over a row at a time: gathered into blocks, so whoever consumes
+    # the stream (a socket, a file) writes a few large pieces instead of a million small ones.
+    block = bytearray()
     with raw.cursor() as cursor, cursor.copy(copy_statement(select)) as copy:
-        for chunk in copy:
-            yield bytes(chunk)
+        for row in copy:
+            block += row
+            if len(block) >= BLOCK_BYTES:
+                yield bytes(block)
+                block.clear()
+    if block:
+        yield bytes(block)
