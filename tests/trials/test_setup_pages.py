@@ -166,3 +166,11 @@ def test_set_up_pages_are_for_admins_only(client, make):
     response = client.post(reverse("trials:recruitment_open", args=[trial.slug]), {"confirm": "on"})
     assert Trial.objects.get(pk=trial.pk).status == Trial.Status.SETUP
     assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.FOUND)
+
+
+def test_the_trials_page_links_to_each_part_of_the_trial(admin_client):
+    trial = a_recruiting_trial(manager=admin_client.admin, target=10)
+    page = admin_client.get(reverse("trials:trial_detail", args=[trial.slug])).content.decode()
+    for name in ("dashboard", "participation_list", "adverse_event_list", "exports"):
+        assert reverse(f"trials:{name}", args=[trial.slug]) in page, name
+    assert reverse("trials:screening") in page

@@ -31,9 +31,9 @@ def _trial(slug: str) -> Trial:
 # The trial's other pages, each from its own part of the app.
 TRIAL_LINKS = (
     ("dashboard", _lazy("Dashboard and CONSORT flow")),
-    ("participants", _lazy("Participants")),
+    ("participation_list", _lazy("Participants")),
     ("screening", _lazy("Screening log")),
-    ("adverse_events", _lazy("Adverse events")),
+    ("adverse_event_list", _lazy("Adverse events")),
     ("exports", _lazy("Export the data")),
 )
 
