@@ -89,7 +89,11 @@ def readme_text(
         "The allocation sequence was generated when recruitment opened from a seed the trial "
         "managers keep; Exhale keeps only its SHA-256 digest and the sealed sequence. With the "
         "seed, the statistician can regenerate the sequence and compare it with `allocations` "
-        "(each stratum's participants take its positions in the order they were randomised):",
+        "(each stratum's participants take its positions in the order they were randomised). "
+        "On the Exhale server: `manage.py trial_sequence --trial "
+        f"{trial.slug} --seed SEED --verify` (add `--out FILE` for the CSV). Anywhere else, "
+        "with Exhale's `trials/sequence.py` (the algorithm is in docs/trial.md, to re-implement "
+        "it in R or Stata):",
         "",
         "```python",
         "import hashlib",
