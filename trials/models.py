@@ -183,7 +183,6 @@ class Participant(models.Model):
         CONSENTED = "consented", _("Agreed, waiting for randomisation")
         RANDOMISED = "randomised", _("Randomised")
         WITHDRAWN = "withdrawn", _("Withdrawn")
-        COMPLETED = "completed", _("Completed follow-up")
 
     class DiagnosisGroup(models.TextChoices):
         PSYCHOSIS = "psychosis", _("Schizophrenia or other psychosis")
@@ -210,6 +209,7 @@ class Participant(models.Model):
         "onboarding.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Every follow-up over (answered, missed or stopped): set by the follow-up clock.
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

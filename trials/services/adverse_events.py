@@ -34,7 +34,6 @@ FROM_FLAGS_STATUSES = (Participant.Status.CONSENTED, Participant.Status.RANDOMIS
 RECORDING_STATUSES = (
     Participant.Status.CONSENTED,
     Participant.Status.RANDOMISED,
-    Participant.Status.COMPLETED,
     Participant.Status.WITHDRAWN,
 )
 MAX_DESCRIPTION = 2000

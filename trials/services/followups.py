@@ -150,6 +150,7 @@ class TickResult:
     reminded: int = 0
     missed: int = 0
     stopped: int = 0
+    completed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -364,9 +365,32 @@ def followups_tick(*, now: datetime | None = None, batch_size: int | None = None
         # The notices are rows in this batch's transaction: they exist if and only if the
         # follow-up's state says they were sent. Emails go after commit, on the reminders queue.
         notifications_send_bulk(drafts=drafts, queue="reminders")
+    result.completed = _complete_participants(now)
     if any(result.as_dict().values()):
         logger.info("follow-up tick: %s", result.as_dict())
     return result
+
+
+def _complete_participants(now: datetime) -> int:
+    """A randomised participant whose every follow-up is over (answered, missed or stopped) has
+    completed follow-up: `completed_at` is set once (engagement is counted up to it)."""
+    over = (
+        Participant.objects.filter(
+            status=Participant.Status.RANDOMISED,
+            completed_at__isnull=True,
+            followups__isnull=False,
+        )
+        .exclude(followups__status__in=ACTIVE)
+        .distinct()
+    )
+    ids = list(over.values_list("pk", flat=True)[:5000])
+    if not ids:
+        return 0
+    with transaction.atomic():
+        done = Participant.objects.filter(pk__in=ids, completed_at__isnull=True).update(
+            completed_at=now
+        )
+    return done
 
 
 # --- answers and CO readings -------------------------------------------------------------------
