@@ -32,7 +32,8 @@ class ScreeningForm(forms.Form):
     )
     screened_on = forms.DateField(
         label=_("Date approached"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO format: a date input shows nothing for "25/06/2025", so today's date is lost.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={"required": _("Enter the date."), "invalid": _("Enter a real date.")},
     )
 
