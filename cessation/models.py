@@ -356,6 +356,10 @@ class CheckInSchedule(TimeStampedModel):
     quiet_start = models.TimeField()
     quiet_end = models.TimeField()
     is_active = models.BooleanField(default=True)
+    # Set when an app above pauses the programme's reminders for this patient (the trial's
+    # usual-care arm: "trial"); while set, no reminder, missed check-in, outreach or
+    # non-response flag, whatever else changes. Cleared only by the same app.
+    paused_for = models.CharField(max_length=32, blank=True, default="")
     next_due_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     next_missed_check_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from onboarding.models import Consent
 from trials.models import Participant, Trial, Withdrawal
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,19 @@ def study_state_from_db(patient) -> StudyState:
         .exclude(trial__status=Trial.Status.CLOSED)
         .select_related("trial", "allocation__arm")
         .annotate(
+            # Stopping the intervention counts until the patient agrees to the programme again.
             stopped_programme=Exists(
                 Withdrawal.objects.filter(
                     participant=OuterRef("pk"), level=Withdrawal.Level.INTERVENTION
+                ).exclude(
+                    Exists(
+                        Consent.objects.filter(
+                            patient=OuterRef(OuterRef("patient")),
+                            kind=Consent.Kind.PROGRAMME,
+                            withdrawn_at__isnull=True,
+                            given_at__gt=OuterRef("at"),
+                        )
+                    )
                 )
             )
         )

@@ -158,8 +158,9 @@ class ScreeningEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
-    # Only for those who go on: the patient enrolled from this entry.
-    patient = models.OneToOneField(
+    # Only for those who go on: the patient enrolled from this entry (once per trial; the same
+    # patient may be approached again by a later trial).
+    patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
@@ -171,6 +172,13 @@ class ScreeningEntry(models.Model):
         ordering = ["-screened_on", "-pk"]
         verbose_name_plural = "screening entries"
         indexes = [models.Index(fields=["trial", "screened_on"], name="screening_trial_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trial", "patient"],
+                condition=models.Q(patient__isnull=False),
+                name="screening_patient_once_per_trial",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Screening #{self.pk} ({self.outcome})"
@@ -341,7 +349,7 @@ class FollowUp(models.Model):
         OPEN = "open", _("Open")
         COMPLETED = "completed", _("Completed")
         MISSED = "missed", _("Missed (window closed)")
-        STOPPED = "stopped", _("Stopped (participant withdrew)")
+        STOPPED = "stopped", _("Stopped")
 
     class SmokedSince(models.TextChoices):
         NONE = "none", _("Not even a puff")

@@ -29,6 +29,8 @@ from cessation.services.schedules import (
     reminders_send_batch,
     reminders_tick,
     schedule_for,
+    schedule_pause,
+    schedule_resume,
     schedule_update,
     schedules_ensure,
 )
@@ -57,6 +59,8 @@ __all__ = [
     "reminders_tick",
     "review_medications",
     "schedule_for",
+    "schedule_pause",
+    "schedule_resume",
     "schedule_update",
     "schedules_ensure",
 ]

@@ -246,11 +246,15 @@ def co_window_notices_send(*, now: datetime | None = None) -> int:
     sent = 0
     opens_after = timedelta(days=CO_WINDOW_DAYS[0])
     horizon = timezone.localdate(now)
-    plans = QuitPlan.objects.select_related("patient", "patient__patient_profile").filter(
-        quit_date__lte=horizon - opens_after + timedelta(days=1),
-        quit_date__gte=horizon - opens_after - timedelta(days=1),
-        patient__is_active=True,
-    )
+    plans = (
+        QuitPlan.objects.select_related("patient", "patient__patient_profile")
+        .filter(
+            quit_date__lte=horizon - opens_after + timedelta(days=1),
+            quit_date__gte=horizon - opens_after - timedelta(days=1),
+            patient__is_active=True,
+        )
+        .exclude(patient__checkin_schedule__paused_for__gt="")
+    )  # paused by the trial's usual care
     for plan in plans:
         profile = getattr(plan.patient, "patient_profile", None)
         zone = rules.zone_of(profile.time_zone if profile else settings.TIME_ZONE)

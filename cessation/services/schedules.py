@@ -142,6 +142,62 @@ def schedule_for(patient: User) -> CheckInSchedule:
     return schedule
 
 
+@transaction.atomic
+def schedule_pause(*, patient: User, reason: str) -> CheckInSchedule:
+    """Pause the programme's reminders for a patient on behalf of an app above (the trial's
+    usual-care arm): no reminder, missed check-in, outreach or non-response flag until
+    `schedule_resume` with the same reason. Creates the schedule if there is none yet, so the
+    ensure sweep does not give them an active one."""
+    if not reason:
+        raise ValueError("A pause needs a reason.")
+    schedule = schedule_for(patient)
+    schedule = CheckInSchedule.objects.select_for_update().get(pk=schedule.pk)
+    if schedule.paused_for == reason and not schedule.is_active:
+        return schedule
+    schedule.paused_for = reason
+    schedule.is_active = False
+    schedule.next_due_at = None
+    schedule.next_missed_check_at = None
+    schedule.missed_in_row = 0
+    schedule.claimed_until = None
+    schedule.save()
+    audit_record(
+        actor=None,
+        action="checkin_schedule.paused",
+        subject=patient,
+        target=schedule,
+        detail={"reason": reason},
+    )
+    return schedule
+
+
+@transaction.atomic
+def schedule_resume(*, patient: User, reason: str) -> CheckInSchedule | None:
+    """Lift a pause made for `reason` (another reason's pause stays): reminders start again from
+    now, if the patient still takes part in the programme."""
+    schedule = (
+        CheckInSchedule.objects.select_for_update()
+        .select_related("patient")
+        .filter(patient=patient, paused_for=reason)
+        .first()
+    )
+    if schedule is None:
+        return None
+    schedule.paused_for = ""
+    schedule.is_active = True
+    schedule.claimed_until = None
+    _reschedule(schedule, _profile(patient), after=timezone.now())
+    schedule.save()
+    audit_record(
+        actor=None,
+        action="checkin_schedule.resumed",
+        subject=patient,
+        target=schedule,
+        detail={"reason": reason},
+    )
+    return schedule
+
+
 def schedules_ensure(*, batch_size: int = 1000) -> int:
     """Give every active patient without a schedule the default one. Returns how many."""
     missing = list(
@@ -163,7 +219,7 @@ def _reschedule(
     schedule: CheckInSchedule, profile: PatientProfile | None, *, after: datetime
 ) -> None:
     """Move next_due_at (and the missed-check time) on from `after`."""
-    if not _taking_part(schedule.patient, profile):
+    if schedule.paused_for or not _taking_part(schedule.patient, profile):
         schedule.is_active = False
         schedule.next_due_at = None
         schedule.next_missed_check_at = None

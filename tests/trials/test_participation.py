@@ -18,7 +18,7 @@ from onboarding.models import Consent, StepRecord
 from onboarding.steps import TRIAL_CONSENT
 from tests.factories import PeerFactory
 from tests.onboarding.helpers import a_clinician, a_new_patient, at_step, consent_version
-from tests.trials.helpers import a_recruiting_trial, a_trial
+from tests.trials.helpers import SEED, a_recruiting_trial, a_trial
 from tests.trials.participation_helpers import (
     a_randomised_patient,
     about_you,
@@ -26,7 +26,7 @@ from tests.trials.participation_helpers import (
 )
 from trials import pseudonyms
 from trials.models import FollowUp, Participant, ScreeningEntry, Withdrawal
-from trials.services import participation
+from trials.services import participation, setup
 
 pytestmark = pytest.mark.django_db
 
@@ -335,3 +335,26 @@ def test_the_patients_study_page_and_api(client):
     assert data["status"] == "randomised"
     assert data["arm"]["code"] == participant.allocation.arm.code
     assert data["study_id"] == participant.study_id
+
+
+def test_a_patient_can_be_offered_a_later_study_but_not_two_at_once():
+    first = a_recruiting_trial()
+    patient, participant = an_enrolled_patient(first)
+    clinician = patient.patient_profile.clinician
+    second = setup.trial_create(
+        by=first.manager, name="Second study", slug="second", recruitment_target=10
+    )
+    setup.recruitment_close(trial=first, by=first.manager)
+    second = setup.recruitment_open(trial=second, by=second.manager, seed=SEED).trial
+    agree_first = Participant.objects.filter(pk=participant.pk)
+    agree_first.update(status=Participant.Status.RANDOMISED)
+    with pytest.raises(StateConflict, match="another study"):
+        participation.participant_enrol(
+            trial=second, profile=patient.patient_profile, by=clinician, diagnosis_group="other"
+        )
+    setup.trial_close(trial=first, by=first.manager)
+    later = participation.participant_enrol(
+        trial=second, profile=patient.patient_profile, by=clinician, diagnosis_group="other"
+    )
+    assert later.trial == second
+    assert ScreeningEntry.objects.filter(patient=patient).count() == 2

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, Role, User
+from cessation import services as cessation_services
 from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
 from onboarding.models import Baseline, Consent
@@ -31,6 +32,7 @@ from trials.models import (
     Trial,
     Withdrawal,
 )
+from trials.services.setup import PAUSE_REASON
 
 # Which reasons fit which outcome of the screening log: those not eligible are excluded by the
 # criteria; those who decline give their own reason; nobody is asked why they were not reached.
@@ -153,6 +155,14 @@ def participant_enrol(
         )
     if Participant.objects.filter(trial=trial, patient=patient).exists():
         raise StateConflict(_("This patient has already been offered this study."))
+    if (
+        Participant.objects.filter(patient=patient)
+        .exclude(trial=trial)
+        .exclude(trial__status=Trial.Status.CLOSED)
+        .exclude(status__in=(Participant.Status.DECLINED, Participant.Status.WITHDRAWN))
+        .exists()
+    ):
+        raise StateConflict(_("This patient is taking part in another study that has not closed."))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -200,6 +210,9 @@ def on_consent_given(*, consent: Consent, by: User) -> None:
     """onboarding.hooks.consent_given: a study consent makes the participant CONSENTED (and
     randomised at once when About you is already done). A newer version agreed to later is
     recorded on the participant."""
+    if consent.kind == Consent.Kind.PROGRAMME:
+        _programme_agreed_again(consent.patient)
+        return
     if consent.kind != Consent.Kind.TRIAL:
         return
     participant = _participant_for_update(consent.patient)
@@ -223,6 +236,21 @@ def on_consent_given(*, consent: Consent, by: User) -> None:
     elif participant.status in (Participant.Status.CONSENTED, Participant.Status.RANDOMISED):
         participant.consent = consent  # a newer version of the words
         participant.save(update_fields=["consent"])
+
+
+def _programme_agreed_again(patient: User) -> None:
+    """Agreeing to the programme again after stopping it: a participant of an arm with the
+    programme gets it back (their earlier stop no longer counts, trials/gate.py), reminders
+    included."""
+    participant = (
+        Participant.objects.filter(patient=patient, allocation__arm__gets_programme=True)
+        .exclude(trial__status=Trial.Status.CLOSED)
+        .first()
+    )
+    if participant is None:
+        return
+    cessation_services.schedule_resume(patient=patient, reason=PAUSE_REASON)
+    study_forget(patient)
 
 
 @transaction.atomic
@@ -321,6 +349,10 @@ def _randomise(participant_id: int, by: User) -> Allocation:
 
 def _after_randomisation(participant: Participant, allocation: Allocation) -> None:
     arm = allocation.arm
+    if not arm.gets_programme:
+        # Usual care: no programme reminders, missed check-in calls or non-response flags
+        # (they would be the intervention), until the trial closes.
+        cessation_services.schedule_pause(patient=participant.patient, reason=PAUSE_REASON)
     if arm.gets_programme:
         body = _(
             "You are in the group “%(arm)s”. You get the whole Exhale programme: check-ins, your "
@@ -493,6 +525,8 @@ def participant_withdraw(
     fields = []
     if level in (Withdrawal.Level.ALL, Withdrawal.Level.FOLLOW_UP):
         _followups_stop(participant)
+    if level == Withdrawal.Level.INTERVENTION:
+        cessation_services.schedule_pause(patient=participant.patient, reason=PAUSE_REASON)
     if level == Withdrawal.Level.ALL:
         participant.status = Participant.Status.WITHDRAWN
         participant.withdrawn_at = now

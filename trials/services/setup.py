@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from cessation import services as cessation_services
 from core.exceptions import StateConflict
 from core.services import audit_record
 from trials import permissions, pseudonyms, sequence, strata
@@ -67,6 +69,9 @@ DEFAULT_POINTS = (
     },
 )
 DEFAULT_FACTORS = ("diagnosis_group", "per_day_band")
+# The reason the trial pauses the programme's check-in reminders (cessation's schedule pause):
+# a participant in an arm without the programme, or who stopped the intervention.
+PAUSE_REASON = "trial"
 # Addresses under /trials/ that a trial's short name must not take.
 RESERVED_SLUGS = frozenset({"new"})
 
@@ -404,6 +409,9 @@ def trial_close(*, trial: Trial, by, request: HttpRequest | None = None) -> Tria
         trial.recruitment_closed_at = now
     trial.save()
     study_forget_all()  # the arm without the programme gets it now
+    # ... and its reminders, paused while they were in usual care, start again.
+    for patient in User.objects.filter(trial_participations__trial=trial).distinct():
+        cessation_services.schedule_resume(patient=patient, reason=PAUSE_REASON)
     audit_record(actor=by, action="trial.closed", target=trial, request=request)
     return trial
 
