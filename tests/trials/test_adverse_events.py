@@ -307,6 +307,8 @@ def test_the_trial_team_assesses_from_the_page(client, participant):
     client.force_login(manager)
     url = reverse("trials:adverse_event_detail", args=[participant.trial.slug, event.pk])
     assert client.get(url).status_code == HTTPStatus.OK
+    read = AuditEvent.objects.get(action="trial.adverse_event_viewed")
+    assert (read.actor_id, read.subject_id) == (manager.pk, participant.patient_id)
     response = client.post(
         url,
         {
@@ -372,3 +374,45 @@ def test_the_admin_home_links_events_waiting_for_assessment(client, participant)
     html = client.get(reverse("accounts:admin_home")).content.decode()
     assert "1 event not yet assessed" in html
     assert reverse("trials:adverse_event_list", args=[participant.trial.slug]) in html
+
+
+def test_a_flag_raised_before_agreeing_to_the_study_is_not_an_adverse_event(participant):
+    flag = a_flag(participant.patient, "critical")
+    Flag.objects.filter(pk=flag.pk).update(
+        created_at=participant.consented_at - timedelta(minutes=5)
+    )
+    assert participant.enrolled_at < participant.consented_at - timedelta(minutes=5)
+    assert adverse_events_from_flags() == 0
+
+
+def test_a_flag_raised_while_taking_part_is_counted_even_if_swept_after_withdrawal(participant):
+    before = a_flag(participant.patient, "high")
+    withdraw(participant, Withdrawal.Level.ALL)
+    Participant.objects.filter(pk=participant.pk).update(
+        status=Participant.Status.WITHDRAWN, withdrawn_at=timezone.now()
+    )
+    participant.refresh_from_db()
+    after = a_flag(participant.patient, "critical", category=Flag.Category.CRISIS)
+    Flag.objects.filter(pk=before.pk).update(
+        created_at=participant.withdrawn_at - timedelta(minutes=1)
+    )
+    Flag.objects.filter(pk=after.pk).update(
+        created_at=participant.withdrawn_at + timedelta(minutes=1)
+    )
+    assert adverse_events_from_flags() == 1
+    assert AdverseEvent.objects.get().flag_id == before.pk
+
+
+def test_the_same_readmission_sent_twice_is_recorded_and_told_once(participant):
+    record = {
+        "patient": participant.patient,
+        "by": clinician_of(participant),
+        "source": "readmission",
+        "occurred_on": timezone.localdate(),
+        "description": "",
+    }
+    adverse_event_record(**record)
+    with pytest.raises(StateConflict, match="already recorded"):
+        adverse_event_record(**record)
+    assert AdverseEvent.objects.count() == 1
+    assert sae_notices().count() == 1

@@ -309,6 +309,8 @@ def test_annotating_an_allocation_from_its_page(client):
     assert client.post(url, {"text": ""}).status_code == HTTPStatus.BAD_REQUEST
     assert client.post(url, {"text": "Phoned to confirm."}).status_code == HTTPStatus.FOUND
     assert "Phoned to confirm." in client.get(url).content.decode()
+    read = AuditEvent.objects.get(action="trial.allocation_notes_viewed")
+    assert (read.actor_id, read.subject_id) == (trial.manager.pk, participant.patient_id)
 
 
 def test_a_withdrawal_before_agreeing_is_refused():

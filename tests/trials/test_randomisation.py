@@ -185,7 +185,7 @@ def test_a_used_up_sequence_tells_the_manager_and_the_participant_waits():
     assert participant.status == Participant.Status.CONSENTED
     assert not Allocation.objects.exists()
     notice = Notification.objects.get(recipient=trial.manager, kind="trial.sequence_used_up")
-    assert "extend it" in notice.body
+    assert "gone past the target" in notice.body
     with pytest.raises(StateConflict, match="used up"):
         participation.participant_randomise(participant=participant, by=patient)
 

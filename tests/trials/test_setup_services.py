@@ -92,3 +92,34 @@ def test_a_bad_seed_is_refused_and_nothing_is_written():
     with pytest.raises(ValidationError):
         setup.recruitment_open(trial=trial, by=trial.manager, seed="not hex at all")
     assert not SequenceSlot.objects.exists()
+
+
+def test_the_target_cannot_outgrow_the_sealed_sequence():
+    trial = a_recruiting_trial(target=12)
+    common = {
+        "trial": trial,
+        "by": trial.manager,
+        "name": trial.name,
+        "registration": "",
+        "strata_factors": trial.strata_factors,
+        "block_multiples": trial.block_multiples,
+    }
+    with pytest.raises(ValidationError, match="cannot go up"):
+        setup.trial_update(recruitment_target=13, **common)
+    assert Trial.objects.get(pk=trial.pk).recruitment_target == 12
+    setup.trial_update(recruitment_target=10, **common)  # a lower target is fine
+    assert Trial.objects.get(pk=trial.pk).recruitment_target == 10
+
+
+def test_the_seed_is_hidden_from_error_reports(rf):
+    from django.http import Http404
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from trials.views.setup import recruitment_open_view
+
+    request = rf.post("/trials/x/open/", {"seed": "ab" * 16, "confirm": "on"})
+    request.user = AdminFactory(password=None)
+    with pytest.raises(Http404):  # no such trial: what matters is what a report would show
+        recruitment_open_view(request, slug="no-such-trial")
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert shown["seed"] != "ab" * 16

@@ -41,22 +41,32 @@ KIND_SAE = "trial_serious_adverse_event"
 
 
 def _flag_participants():
-    return Participant.objects.filter(status__in=FROM_FLAGS_STATUSES).exclude(
-        trial__status=Trial.Status.CLOSED
+    return Participant.objects.filter(
+        status__in=(*FROM_FLAGS_STATUSES, Participant.Status.WITHDRAWN),
+        consented_at__isnull=False,
+    ).exclude(trial__status=Trial.Status.CLOSED)
+
+
+def _in_study_at(participant: Participant, moment: datetime) -> bool:
+    """Whether the participant had agreed to the study, and not yet withdrawn, at `moment`:
+    nothing before their consent or after their withdrawal is collected."""
+    return participant.consented_at <= moment and (
+        participant.withdrawn_at is None or participant.withdrawn_at > moment
     )
 
 
 def adverse_events_from_flags(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Every flag of high or critical severity raised for a participant on or after their
-    enrolment becomes an adverse event (not yet assessed). Idempotent: one event per flag (the
-    database holds that), so two sweeps at once create each event once. Returns how many."""
+    """Every flag of high or critical severity raised for a participant while they took part
+    (after agreeing to the study, before any withdrawal) becomes an adverse event (not yet
+    assessed). Idempotent: one event per flag (the database holds that), so two sweeps at once
+    create each event once. Returns how many."""
     pending = (
         Flag.objects.filter(severity_rank__gte=SEVERITY_RANK[Severity.HIGH])
         .filter(
             Exists(
-                _flag_participants().filter(
-                    patient=OuterRef("patient"), enrolled_at__lte=OuterRef("created_at")
-                )
+                _flag_participants()
+                .filter(patient=OuterRef("patient"), consented_at__lte=OuterRef("created_at"))
+                .exclude(withdrawn_at__lte=OuterRef("created_at"))
             )
         )
         .exclude(Exists(AdverseEvent.objects.filter(flag=OuterRef("pk"))))
@@ -75,7 +85,7 @@ def adverse_events_from_flags(*, now: datetime | None = None, batch_size: int = 
             participants.setdefault(participant.patient_id, []).append(participant)
         for flag in flags:
             eligible = [
-                p for p in participants.get(flag.patient_id, []) if p.enrolled_at <= flag.created_at
+                p for p in participants.get(flag.patient_id, []) if _in_study_at(p, flag.created_at)
             ]
             if not eligible:
                 continue
@@ -215,6 +225,11 @@ def adverse_event_record(
         and participant.adverse_events.filter(source=AdverseEvent.Source.DEATH).exists()
     ):
         raise StateConflict(_("A death has already been recorded for this participant."))
+    if participant.adverse_events.filter(source=source, occurred_on=occurred_on).exists():
+        # The same form sent twice, or two colleagues recording the same stay.
+        raise StateConflict(
+            _("This event is already recorded for that date. Add to it on the trial's pages.")
+        )
     event = AdverseEvent.objects.create(
         participant=participant,
         source=source,

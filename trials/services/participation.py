@@ -324,7 +324,10 @@ def _randomise(participant_id: int, by: User) -> Allocation:
     slot = allocator.slot_next(list(unused), stratum=stratum)  # SequenceExhausted
     arm = allocator.arm_for_slot(slot.arm_sealed, {arm.code: arm for arm in trial.arms.all()})
     now = timezone.now()
-    SequenceSlot.objects.filter(pk=slot.pk, used_at__isnull=True).update(used_at=now)
+    if not SequenceSlot.objects.filter(pk=slot.pk, used_at__isnull=True).update(used_at=now):
+        # Taken by a randomisation at the same moment (possible only without row locks, on
+        # SQLite): nothing is written, and the participant is randomised on the next try.
+        raise StateConflict(_("Another randomisation took this place; try again."))
     allocation = Allocation.objects.create(
         participant=participant,
         arm=arm,
@@ -395,8 +398,10 @@ def participant_randomise(*, participant: Participant, by: User) -> Allocation:
                 kind="trial.sequence_used_up",
                 title=_("A study needs attention"),
                 body=_(
-                    "The sequence of a stratum (%(stratum)s) is used up; extend it. A participant "
-                    "who agreed is waiting to be randomised."
+                    "The sealed sequence of a stratum (%(stratum)s) is used up: recruitment has "
+                    "gone past the target there. A participant who agreed is waiting to be "
+                    "randomised; close recruitment, or agree a new sequence with the trial "
+                    "statistician."
                 )
                 % {"stratum": exc.stratum},
                 urgent=True,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 from cessation import services as cessation_services
@@ -172,6 +173,17 @@ def trial_update(
         list(strata_factors) != trial.strata_factors
         or sorted(set(block_multiples)) != trial.block_multiples
     )
+    if trial.status != Trial.Status.SETUP and recruitment_target > trial.recruitment_target:
+        # The sealed sequence holds the target in every stratum; it cannot grow without the seed.
+        raise ValidationError(
+            {
+                "recruitment_target": _(
+                    "Recruitment has opened: the sealed sequence holds %(n)s per stratum, so the "
+                    "target cannot go up."
+                )
+                % {"n": trial.recruitment_target}
+            }
+        )
     if design_changes:
         _require_setup(trial)
         trial.strata_factors = _check_factors(list(strata_factors))
@@ -306,6 +318,7 @@ def _arms_for_sequence(trial: Trial) -> list[tuple[str, int]]:
     return [(arm.code, arm.ratio) for arm in trial.arms.order_by("order", "code")]
 
 
+@sensitive_variables("seed")
 @transaction.atomic
 def recruitment_open(
     *, trial: Trial, by, seed: str | None = None, request: HttpRequest | None = None
@@ -347,6 +360,7 @@ def recruitment_open(
     return Opened(trial=trial, seed=seed, slots=slots)
 
 
+@sensitive_variables("seed")
 def sequence_store(*, trial: Trial, seed: str, arms: list[tuple[str, int]]) -> int:
     """Write the sealed sequence: enough for the whole target in every stratum."""
     batch: list[SequenceSlot] = []

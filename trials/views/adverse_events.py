@@ -19,6 +19,7 @@ from accounts.models import Role
 from accounts.selectors import patient_get_for_staff
 from core.exceptions import StateConflict
 from core.forms import apply_form_errors
+from core.services import audit_record
 from trials import followups_ui, permissions, selectors
 from trials.forms_followups import (
     AdverseEventAssessForm,
@@ -93,6 +94,16 @@ def adverse_event_list_view(request: HttpRequest, slug: str) -> HttpResponse:
 def adverse_event_detail_view(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     trial = _trial_for_team(request, slug)
     event = followups_ui.adverse_event_for_trial(trial=trial, event_id=event_id)
+    if request.method == "GET":
+        # The clinician's description is part of the participant's record: reading it is audited.
+        audit_record(
+            actor=request.user,
+            action="trial.adverse_event_viewed",
+            subject=event.participant.patient,
+            target=event,
+            detail={"purpose": "adverse event assessment"},
+            request=request,
+        )
     initial = {
         field: getattr(event, field)
         for field in ("seriousness", "relatedness", "expectedness")

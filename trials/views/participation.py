@@ -25,6 +25,7 @@ from accounts.models import PatientProfile, Role
 from accounts.selectors import patient_get_for_staff
 from core.exceptions import StateConflict
 from core.forms import apply_form_errors
+from core.services import audit_record
 from onboarding import selectors as onboarding_selectors
 from onboarding import services as onboarding_services
 from onboarding.models import Consent, ContentVersion
@@ -406,6 +407,16 @@ def allocation_note_view(request: HttpRequest, slug: str, participant_id: int) -
         raise Http404("This participant has not been randomised.")
     form = AllocationNoteForm(_posted(request))
     status = HTTPStatus.OK
+    if request.method == "GET":
+        # Notes about an allocation are part of the participant's record: reading them is audited.
+        audit_record(
+            actor=request.user,
+            action="trial.allocation_notes_viewed",
+            subject=participant.patient,
+            target=allocation,
+            detail={"purpose": "allocation notes"},
+            request=request,
+        )
     if request.method == "POST":
         if form.is_valid():
             try:

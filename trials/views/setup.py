@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
@@ -243,6 +244,7 @@ def point_delete_view(request: HttpRequest, slug: str, point_id: int) -> HttpRes
     return redirect("trials:trial_detail", slug=trial.slug)
 
 
+@sensitive_post_parameters("seed")
 @role_required(Role.ADMIN)
 def recruitment_open_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Open recruitment. The answer shows the seed once and is never cached."""
