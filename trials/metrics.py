@@ -557,15 +557,26 @@ def abstinence(*, trial: Trial, arms: list[Arm]) -> list[Abstinence]:
             "co_taken_on",
             "window_opens_on",
             "window_closes_on",
+            "answered_at",
+            "participant__withdrawn_at",
         )
         .order_by()
     )
-    for point_id, arm_id, status, smoked, ppm, taken_on, opens, closes in rows.iterator(2000):
+    for row in rows.iterator(2000):
+        point_id, arm_id, status, smoked, ppm, taken_on, opens, closes, answered_at, left = row
         point = by_point[point_id]
-        answered = status == FollowUp.Status.COMPLETED and smoked
+        # As in the exported outcomes: nothing collected after a withdrawal counts, and a CO
+        # reading counts with or without answers (10 ppm or more is a known "not verified").
+        answered = (
+            status == FollowUp.Status.COMPLETED
+            and smoked
+            and not (left is not None and answered_at is not None and answered_at > left)
+        )
+        if left is not None and taken_on is not None and taken_on > timezone.localtime(left).date():
+            ppm = taken_on = None
         result = outcomes.outcome_at_point(
             smoked_since=smoked if answered else None,
-            co_ppm=ppm if answered else None,
+            co_ppm=ppm,
             co_required=point.co_verified,
             co_taken_on=taken_on,
             window_opens_on=opens,

@@ -11,7 +11,9 @@ from onboarding.registry import steps as onboarding_steps
 from tests.trials import metrics_fixture
 from tests.trials.metrics_fixture import NOW
 from trials import engagement, metrics
+from trials.exports import datasets
 from trials.metrics import Ratio
+from trials.models import FollowUp
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +265,30 @@ def test_engagement_stops_when_the_participant_completes_follow_up(fx):
 
     assert [row["week"] for row in rows] == [1, 2]
     assert rows[1]["checkins"] == 1  # 15 Jan only, not 21 Jan
+
+
+def test_the_dashboard_and_the_export_agree_on_every_outcome(fx):
+    """One rule for both: an unanswered follow-up with a CO reading of 10 ppm or more inside the
+    window is known "not verified" on the dashboard as in the exported outcomes."""
+    unanswered = FollowUp.objects.filter(
+        participant=fx.p[4], point=fx.points["4w"]
+    ).get()  # P4: stopped, no answers
+    FollowUp.objects.filter(pk=unanswered.pk).update(
+        co_ppm=15, co_taken_on=unanswered.window_opens_on
+    )
+    dataset = datasets.dataset_get("outcomes")
+    names = [column.name for column in dataset.columns]
+    exported: dict[tuple[str, str], list[bool | None]] = {}
+    for row in dataset.rows(fx.trial):
+        values = dict(zip(names, row, strict=True))
+        exported.setdefault((values["point"], values["arm"]), []).append(
+            values["co_verified_abstinent"]
+        )
+    for point_row in metrics.abstinence(trial=fx.trial, arms=metrics.arms_of(fx.trial)):
+        if not point_row.point.co_verified:
+            continue
+        for arm in metrics.arms_of(fx.trial):
+            shown = point_row.per_arm.values[arm.pk].verified_complete
+            values = exported[(point_row.point.code, arm.code)]
+            known = [value for value in values if value is not None]
+            assert shown == Ratio(sum(known), len(known)), (point_row.point.code, arm.code)
