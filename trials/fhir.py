@@ -14,7 +14,7 @@ UUIDs derived from the rows, so the same row gives the same resource in every bu
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -146,16 +146,25 @@ def _followup_value(followup: FollowUp) -> tuple[dict, str] | None:
     return SMOKER, f"Follow-up ({followup.point.label}): {label}"
 
 
-def bundle_for_patient(*, patient) -> dict[str, Any]:
-    """The patient's bundle: check-ins and their smoking status, then follow-up answers."""
+# A bundle holds at most this many check-ins (the most recent), from `since` (a year by default).
+MAX_CHECKINS = 1000
+DEFAULT_DAYS = 365
+
+
+def bundle_for_patient(*, patient, since: date | None = None) -> dict[str, Any]:
+    """The patient's bundle: check-ins (from `since`, a year ago by default; at most
+    MAX_CHECKINS, the most recent) and their smoking status, then follow-up answers."""
     subject = {"identifier": patient_identifier(patient)}
     entries: list[dict[str, Any]] = []
-    checkins = (
-        CheckIn.objects.filter(patient=patient)
-        .order_by("day")
-        .only("pk", "day", "created_at", "cigarettes", "craving", "mood", "sleep", "harm_thoughts")
+    since = since or timezone.localdate() - timedelta(days=DEFAULT_DAYS)
+    recent = list(
+        CheckIn.objects.filter(patient=patient, day__gte=since)
+        .order_by("-day")
+        .only("pk", "day", "created_at", "cigarettes", "craving", "mood", "sleep", "harm_thoughts")[
+            :MAX_CHECKINS
+        ]
     )
-    for checkin in checkins:
+    for checkin in reversed(recent):
         response_urn = _urn("checkin", checkin.pk)
         entries.append(
             {

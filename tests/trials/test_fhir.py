@@ -15,6 +15,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from cessation.models import CheckIn
 from core.models import AuditEvent
 from tests.factories import ClinicianFactory, PeerFactory
 from trials import fhir
@@ -125,3 +126,28 @@ def test_an_empty_bundle_for_a_patient_with_nothing_yet(world):
     assert bundle["entry"] == []
     assert bundle["timestamp"] <= timezone.localtime().isoformat()
     Bundle.model_validate(bundle)
+
+
+def test_the_bundle_holds_the_last_year_by_default_or_from_a_day_asked_for(client, world):
+    patient = world.patients["A"]
+    days = sorted(CheckIn.objects.filter(patient=patient).values_list("day", flat=True))
+    assert days
+    client.force_login(world.clinician)
+    url = reverse("api:patient_fhir_bundle", kwargs={"patient_id": patient.pk})
+    CheckIn.objects.filter(patient=patient, day=days[0]).update(
+        day=timezone.localdate() - timedelta(days=400)
+    )
+    default = json.loads(client.get(url).content)
+    everything = json.loads(client.get(url, {"since": "2000-01-01"}).content)
+    responses = [
+        entry
+        for entry in default["entry"]
+        if entry["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert len(responses) == len(days) - 1
+    assert len(
+        [e for e in everything["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    ) == len(days)
+    bad = client.get(url, {"since": "yesterday"})
+    assert bad.status_code == HTTPStatus.BAD_REQUEST
+    assert "since" in bad.json()["errors"]

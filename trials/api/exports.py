@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,14 @@ TAG = "trials"
 class FhirJSONRenderer(JSONRenderer):
     media_type = fhir.FHIR_JSON
     format = "fhir"
+
+
+class FhirQuerySerializer(serializers.Serializer):
+    since = serializers.DateField(
+        required=False,
+        help_text="Check-ins on or after this day (default: the last year). At most "
+        f"{fhir.MAX_CHECKINS} check-ins are included, the most recent.",
+    )
 
 
 class PatientFhirBundleApi(APIView):
@@ -41,14 +50,26 @@ class PatientFhirBundleApi(APIView):
             (200, fhir.FHIR_JSON): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="A FHIR R4 Bundle (type collection)."
             ),
-            **error_responses(401, 403, 404),
+            **error_responses(400, 401, 403, 404),
         },
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATE,
+                description="Check-ins on or after this day (default: the last year).",
+            )
+        ],
     )
     def get(self, request, patient_id: int):
+        query = FhirQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         profile = patient_get_for_staff(
             user=request.user, patient_id=patient_id, request=request, purpose="api fhir"
         )
-        return Response(fhir.bundle_for_patient(patient=profile.user), content_type=fhir.FHIR_JSON)
+        bundle = fhir.bundle_for_patient(
+            patient=profile.user, since=query.validated_data.get("since")
+        )
+        return Response(bundle, content_type=fhir.FHIR_JSON)
 
 
 urlpatterns = [
