@@ -5,8 +5,24 @@ from django.contrib import admin
 from core.models import AuditEvent, Heartbeat, NotificationDelivery
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services only: nobody adds, changes or deletes them here. The apps
+    above use it for their own records (onboarding's consents, the trial's allocations)."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "action",
@@ -20,16 +36,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["action", "target_id", "=actor__id", "=subject__id"]
     date_hierarchy = "at"
     ordering = ["-at", "-id"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NotificationDelivery)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from core.admin import ReadOnlyAdmin
 from core.exceptions import StateConflict
 from core.services import audit_record
 from onboarding import markup, readability, selectors, services
@@ -346,21 +347,6 @@ class ContentVersionAdmin(admin.ModelAdmin):
 
 
 # --- Records, read-only ---------------------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only: nobody adds, changes or deletes them here."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Consent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from trials.models import (
     AdverseEvent,
     Allocation,
@@ -21,21 +22,6 @@ from trials.models import (
     Trial,
     Withdrawal,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only: nobody adds, changes or deletes them here."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Trial)

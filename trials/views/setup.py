@@ -176,7 +176,16 @@ def arm_edit_view(request: HttpRequest, slug: str, arm_id: int | None = None) ->
         else:
             messages.success(request, _("Arm saved."))
             return redirect("trials:trial_detail", slug=trial.slug)
-    return render(request, "trials/setup/arm_form.html", {"form": form, "trial": trial, "arm": arm})
+    return render(
+        request,
+        "trials/setup/edit_form.html",
+        {
+            "form": form,
+            "trial": trial,
+            "heading": _("Edit an arm") if arm else _("Add an arm"),
+            "button": _("Save the arm"),
+        },
+    )
 
 
 @role_required(Role.ADMIN)
@@ -226,7 +235,19 @@ def point_edit_view(request: HttpRequest, slug: str, point_id: int | None = None
             messages.success(request, _("Follow-up saved."))
             return redirect("trials:trial_detail", slug=trial.slug)
     return render(
-        request, "trials/setup/point_form.html", {"form": form, "trial": trial, "point": point}
+        request,
+        "trials/setup/edit_form.html",
+        {
+            "form": form,
+            "trial": trial,
+            "heading": _("Edit a follow-up") if point else _("Add a follow-up"),
+            "intro": _(
+                "The questionnaire opens on the first day of the window and the participant is "
+                "reminded until it closes. Answers and CO readings are accepted only inside the "
+                "window."
+            ),
+            "button": _("Save the follow-up"),
+        },
     )
 
 
