@@ -7,6 +7,18 @@ from django.db.models import QuerySet
 from trials.models import Participant, Trial
 
 
+def trial_managers(trial: Trial) -> list:
+    """Who is told of what needs the trial team (a serious adverse event, a withdrawal, a used-up
+    sequence): the trial manager, or every active admin if the trial has none (or theirs is no
+    longer an active admin)."""
+    from accounts.models import Role, User
+
+    manager = trial.manager
+    if manager is not None and manager.is_active and manager.role == Role.ADMIN:
+        return [manager]
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
+
+
 def trial_recruiting() -> Trial | None:
     """The trial recruiting now, if any (at most one recruits at a time)."""
     return Trial.objects.filter(status=Trial.Status.RECRUITING).first()

@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import PatientProfile, Role, User
+from accounts.models import PatientProfile, User
 from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
 from safety.models import SEVERITY_RANK, Flag, Severity
 from trials import permissions
 from trials.models import AdverseEvent, Participant, Trial, Withdrawal
+from trials.selectors import trial_managers
 from trials.services.followups import followups_stop
 
 logger = logging.getLogger(__name__)
@@ -133,12 +134,8 @@ def participant_for_events(*, patient: User) -> Participant | None:
 
 
 def sae_recipients(trial: Trial) -> list[User]:
-    """Who hears of a serious adverse event: the trial manager, or every active admin if the
-    trial has none (or theirs is no longer active)."""
-    manager = trial.manager
-    if manager is not None and manager.is_active and manager.role == Role.ADMIN:
-        return [manager]
-    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
+    """Who hears of a serious adverse event (trials.selectors.trial_managers)."""
+    return trial_managers(trial)
 
 
 def _sae_notify(event: AdverseEvent, now: datetime) -> bool:

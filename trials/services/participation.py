@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import PatientProfile, Role, User
+from accounts.models import PatientProfile, User
 from cessation import services as cessation_services
 from core.exceptions import StateConflict
 from core.services import audit_record, notification_send
@@ -32,6 +32,7 @@ from trials.models import (
     Trial,
     Withdrawal,
 )
+from trials.selectors import trial_managers
 from trials.services.setup import PAUSE_REASON
 
 # Which reasons fit which outcome of the screening log: those not eligible are excluded by the
@@ -66,15 +67,9 @@ def _recruiting_trial(trial: Trial | None) -> Trial:
     return trial
 
 
-def _managers(trial: Trial) -> list[User]:
-    if trial.manager_id is not None and trial.manager.is_active:
-        return [trial.manager]
-    return list(User.objects.filter(role=Role.ADMIN, is_active=True))
-
-
 def _notify_managers(trial: Trial, *, kind: str, title: str, body: str, urgent=False) -> None:
     url = reverse("trials:participation_list", args=[trial.slug])
-    for manager in _managers(trial):
+    for manager in trial_managers(trial):
         notification_send(
             recipient=manager, kind=kind, title=title, body=body, url=url, urgent=urgent
         )
