@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
@@ -64,6 +65,10 @@ class User(AbstractBaseUser):
     role = models.CharField(max_length=16, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the user at once (a second factor added or removed, the
+    # account deactivated): it is part of the session hash Django checks on each request, as
+    # the password is (accounts.services.user_sessions_end).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -82,6 +87,19 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} #{self.pk}"
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's hash of the password, plus the session generation once it has been raised,
+        so that sessions from before the first raise stay valid. Django calls this for
+        get_session_auth_hash() and its SECRET_KEY_FALLBACKS variant alike."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self) -> None:
         super().clean()
