@@ -4,6 +4,7 @@ account in the admin is written to the audit log like any other staff read."""
 from django.contrib import admin
 
 from accounts.models import ApiToken, Invitation, PatientProfile, Role, User
+from accounts.services import user_deactivate
 from core.services import audit_record
 
 
@@ -38,6 +39,12 @@ class UserAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # access is by invitation only
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Deactivating ends the account's sessions and API tokens now.
+            user_deactivate(user=obj, by=request.user, request=request)
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: records and the audit trail must survive

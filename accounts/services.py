@@ -8,9 +8,12 @@ from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -304,3 +307,38 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit_record(actor=by, action="api_token.revoked", target=token)
     return token
+
+
+def user_sessions_end(
+    *, user: User, reason: str, actor: User | None = None, request: HttpRequest | None = None
+) -> None:
+    """End every session of `user` at their next request, by raising the generation in their
+    session hash. When `request` is the user's own (they changed their second factor), that one
+    session carries on under a new key; every other browser is signed out."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    current = getattr(request, "user", None) if request is not None else None
+    kept_current = bool(current is not None and current.is_authenticated and current.pk == user.pk)
+    if kept_current:
+        current.session_generation = user.session_generation
+        update_session_auth_hash(request, current)
+    audit_record(
+        actor=actor if actor is not None else (current if kept_current else None),
+        action="sessions.ended",
+        subject=user if user.role == Role.PATIENT else None,
+        target=user,
+        detail={"reason": reason, "kept_current": kept_current},
+        request=request,
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None, request: HttpRequest | None = None) -> User:
+    """Deactivate an account: it can no longer log in, and its sessions and API tokens end now,
+    so that reactivating it later does not bring them back."""
+    User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
+    user.is_active = False
+    audit_record(actor=by, action="account.deactivated", target=user, request=request)
+    api_tokens_revoke_all(user=user, reason="deactivated")
+    user_sessions_end(user=user, reason="deactivated", actor=by)
+    return user

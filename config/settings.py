@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "onboarding.middleware.ProgrammeConsentMiddleware",
     "trials.middleware.StudyArmMiddleware",
@@ -344,6 +345,12 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 
 # --- Sessions, cookies and HTTPS ---------------------------------------------------------------
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# Seconds without a request after which a session ends (accounts.middleware); a session also
+# ends SESSION_COOKIE_AGE after login however busy it is. Staff see many patients' records, often
+# on shared desktops: 30 minutes. Patients see only their own, mostly on their own phone, often
+# a little at a time through the day, and crisis help needs no login: 4 hours.
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+SESSION_IDLE_TIMEOUT_PATIENT = env.int("SESSION_IDLE_TIMEOUT_PATIENT", default=4 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
