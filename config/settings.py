@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0, "queue": "escalation"},
     },
+    "trials-dashboard-refresh": {
+        "task": "trials.tasks.dashboard_refresh_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # --- Accounts, allauth and MFA --------------------------------------------------------------------
@@ -582,3 +587,6 @@ TRIALS_FOLLOWUP_BATCH_SIZE = env.int("TRIALS_FOLLOWUP_BATCH_SIZE", default=500)
 # Without a quit plan, follow-ups counted from the quit date use randomisation + this many days
 # (the protocol's default target quit date), until the participant sets one.
 TRIALS_DEFAULT_QUIT_AFTER_DAYS = env.int("TRIALS_DEFAULT_QUIT_AFTER_DAYS", default=14)
+# The dashboard's figures are kept (trials/dashboard_cache.py): the trial's own records show at
+# once, engagement (check-ins, posts) and the clocks' bulk changes within this many seconds.
+TRIAL_DASHBOARD_MAX_AGE = env.int("TRIAL_DASHBOARD_MAX_AGE", default=300)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
 from accounts.models import Role
-from trials import consort, metrics, permissions, selectors
+from trials import consort, dashboard_cache, metrics, permissions, selectors
 from trials.models import Trial
 
 CHART_WIDTH = 640
@@ -84,8 +84,7 @@ def recruitment_chart(recruitment: metrics.Recruitment) -> dict | None:
 @role_required(Role.ADMIN)
 def dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
     trial = _trial_for(request, slug)
-    figures = metrics.dashboard(trial=trial)
-    flow = consort.flow(trial=trial)
+    figures, flow = dashboard_cache.figures(trial=trial)
     response = render(
         request,
         "trials/dashboard/dashboard.html",
@@ -108,7 +107,7 @@ def consort_svg_view(request: HttpRequest, slug: str) -> HttpResponse:
     trial = _trial_for(request, slug)
     svg = render_to_string(
         "trials/dashboard/consort.svg",
-        {"diagram": consort.diagram(consort.flow(trial=trial)), "standalone": True},
+        {"diagram": consort.diagram(dashboard_cache.figures(trial=trial)[1]), "standalone": True},
     )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="consort-{trial.slug}.svg"'
