@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "peersupport",
     "onboarding",
     "trials",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trials.tasks.dashboard_refresh_task",
         "schedule": 60.0,
         "options": {"expires": 60.0},
+    },
+    "records-retention": {
+        "task": "records.tasks.retention_apply_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
     },
 }
 
@@ -590,3 +597,15 @@ TRIALS_DEFAULT_QUIT_AFTER_DAYS = env.int("TRIALS_DEFAULT_QUIT_AFTER_DAYS", defau
 # The dashboard's figures are kept (trials/dashboard_cache.py): the trial's own records show at
 # once, engagement (check-ins, posts) and the clocks' bulk changes within this many seconds.
 TRIAL_DASHBOARD_MAX_AGE = env.int("TRIAL_DASHBOARD_MAX_AGE", default=300)
+
+# --- Retention (docs/data-protection.md, "Retention"; records/services/retention.py) -----------
+# The health record: 20 years after the last contact (NHS Records Management Code of Practice,
+# mental health records). Past it a record is listed for review, never deleted by a job.
+RETENTION_RECORD_YEARS = env.int("RETENTION_RECORD_YEARS", default=20)
+# Study data: years after the trial closes, as its protocol says (a protocol decision).
+RETENTION_TRIAL_YEARS = env.int("RETENTION_TRIAL_YEARS", default=5)
+# Deleted daily: invitations never accepted and API tokens, this many days after expiry or
+# revocation; notice deliveries sent or given up; notices themselves.
+RETENTION_EXPIRED_ACCESS_DAYS = env.int("RETENTION_EXPIRED_ACCESS_DAYS", default=30)
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
+RETENTION_NOTIFICATION_DAYS = env.int("RETENTION_NOTIFICATION_DAYS", default=365)

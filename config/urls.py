@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("peersupport.urls")),
     path("", include("onboarding.urls")),
     path("", include("trials.urls")),
+    path("", include("records.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((("config.api_urls"), "api"), namespace="api")),

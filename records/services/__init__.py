@@ -1,0 +1,1 @@
+"""Records services: retention (retention.py) and subject access (subject_access.py)."""

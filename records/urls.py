@@ -1,0 +1,14 @@
+"""Pages of records (admins only)."""
+
+from django.urls import path
+
+from records import views
+
+app_name = "records"
+urlpatterns = [
+    path(
+        "records/<int:user_id>/subject-access/",
+        views.subject_access_view,
+        name="subject_access",
+    ),
+]
