@@ -15,6 +15,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     # Exhale apps, lowest layer first (DESIGN.md): an app imports only the apps above it here.
     "core",
     "accounts",
@@ -112,6 +114,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMFARequiredMiddleware",
     "onboarding.middleware.ProgrammeConsentMiddleware",
     "trials.middleware.StudyArmMiddleware",
+    "csp.middleware.CSPMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -379,6 +382,27 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 # /health/ is polled by load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Same-origin only, nothing inline: no 'unsafe-inline' or 'unsafe-eval' anywhere. The only inline
+# code is two <style> blocks of third-party pages (the admin's change list, the API docs), which
+# carry the request's nonce (templates/admin/change_list.html, templates/drf_spectacular/): the
+# nonce appears in the header only on a response whose template asked for it.
+# Permissions-Policy, Cross-Origin-Opener-Policy and no-store: core/middleware.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

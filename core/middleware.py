@@ -1,18 +1,27 @@
-"""Response headers that Django does not set itself: Content-Security-Policy, Permissions-Policy."""
+"""Response headers that neither Django nor django-csp set: Permissions-Policy,
+Cross-Origin-Opener-Policy, and no-store on every page that may show personal data.
+
+The Content-Security-Policy comes from django-csp (CONTENT_SECURITY_POLICY in config/settings.py).
+"""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
-STRICT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
-# Django's admin and the API docs (Swagger UI) set inline styles; nothing patient-facing does.
-RELAXED_STYLE_CSP = STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-RELAXED_PREFIXES = ("/admin/", "/api/docs/")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Anonymous pages under these prefixes still concern one account (an email address in a
+# confirmation or login-code page, a password-reset key in the URL): never kept either.
+PRIVATE_PREFIXES = ("/accounts/",)
+
+
+def _is_private(request: HttpRequest) -> bool:
+    """A response for a logged-in user (session, or an API token: DRF sets request.user) or in
+    an account flow. Public pages (landing, help, crisis resources, static files) stay cacheable."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    return request.path.startswith(PRIVATE_PREFIXES)
 
 
 class SecurityHeadersMiddleware:
@@ -20,11 +29,13 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Decided before the view too: a logout answers for a user who was logged in.
+        private = _is_private(request)
         response = self.get_response(request)
-        relaxed = request.path.startswith(RELAXED_PREFIXES)
-        response.headers.setdefault(
-            "Content-Security-Policy", RELAXED_STYLE_CSP if relaxed else STRICT_CSP
-        )
+        if private or _is_private(request):
+            # Neither the browser's cache nor a proxy keeps a copy, so the Back button on a
+            # shared computer does not bring a patient's record back after logging out.
+            add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
