@@ -16,6 +16,7 @@ LAYERS = [
     ["cessation", "peersupport"],
     ["onboarding"],
     ["trials"],
+    ["records"],  # retention and subject access: reads every app
 ]
 LAYER_OF = {app: index for index, apps in enumerate(LAYERS) for app in apps}
 
