@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from core.fields import EncryptedTextField
@@ -19,11 +19,32 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class AuditLogAppendOnly(DatabaseError):
+    """An attempt to change or delete an audit row. A DatabaseError, as the PostgreSQL trigger's
+    refusal is: callers see the same error whichever layer refused."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Refuses update() and delete() (and bulk_update, which uses update) on any database."""
+
+    def update(self, **kwargs):
+        raise AuditLogAppendOnly("core_auditevent is append-only: UPDATE is not allowed")
+
+    def delete(self):
+        raise AuditLogAppendOnly("core_auditevent is append-only: DELETE is not allowed")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
 class AuditEvent(models.Model):
     """Who did what to whose record, and when. Append-only.
 
     Rows are written by core.services.audit_record only. The application never updates or
-    deletes them; on PostgreSQL a trigger (migration 0002) makes the database refuse it too.
+    deletes them: the model and its queryset refuse it on every database (AuditLogAppendOnly),
+    and on PostgreSQL a trigger (migration 0002) makes the database refuse it too, raw SQL
+    included. TRUNCATE is left to the table's owner (test set-up, disaster recovery); the
+    application's role should hold only INSERT and SELECT on it (docs/security.md).
     Actor and subject are kept as plain ids (no database constraint, no cascade) so that the
     trail outlives the accounts it names.
     """
@@ -56,6 +77,8 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
@@ -66,6 +89,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_id or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogAppendOnly("core_auditevent is append-only: UPDATE is not allowed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogAppendOnly("core_auditevent is append-only: DELETE is not allowed")
 
 
 class Notification(models.Model):

@@ -3,6 +3,7 @@ and that the admin shows it read-only."""
 
 from __future__ import annotations
 
+import uuid
 from http import HTTPStatus
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import PatientProfile
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditLogAppendOnly
 from core.services import audit_record
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
@@ -95,31 +96,39 @@ def test_audit_events_are_listed_newest_first():
     assert list(AuditEvent.objects.filter(pk__in=[first.pk, second.pk])) == [second, first]
 
 
-@postgres_only
-def test_database_refuses_orm_update_of_an_audit_row():
+def test_orm_refuses_to_update_an_audit_row():
+    """On every database: the model and its queryset refuse (and on PostgreSQL the trigger
+    would refuse too, below)."""
     event = _event()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="patient.nothing_to_see")
 
     event.action = "patient.nothing_to_see"
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
         event.save()
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
+        AuditEvent.objects.bulk_update([event], ["action"])
 
     assert AuditEvent.objects.get(pk=event.pk).action == "patient.viewed"
 
 
-@postgres_only
-def test_database_refuses_orm_delete_of_an_audit_row():
+def test_orm_refuses_to_delete_an_audit_row():
     event = _event()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
         AuditEvent.objects.get(pk=event.pk).delete()
+    with pytest.raises(AuditLogAppendOnly, match="append-only"), transaction.atomic():
+        AuditEvent.objects.all().delete()
 
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_refusal_is_a_database_error():
+    """Callers catch one kind of error whichever layer refused (the model, or the trigger)."""
+    assert issubclass(AuditLogAppendOnly, DatabaseError)
 
 
 @postgres_only
@@ -146,6 +155,50 @@ def test_database_refuses_raw_sql_update_and_delete_of_an_audit_row():
     event.refresh_from_db()
     assert event.action == "patient.viewed"
     assert event.actor_id is not None
+
+
+@postgres_only
+def test_an_application_role_granted_insert_and_select_cannot_change_or_truncate_the_log():
+    """The grant docs/security.md recommends for the application's role in production: it can
+    write and read audit rows, and neither UPDATE, DELETE nor TRUNCATE them (TRUNCATE needs the
+    table's owner or an explicit grant, so the trigger leaves it to the owner). The role is made
+    inside the test's transaction and rolled back with it."""
+    event = _event()
+    role = f"exhale_audit_probe_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT SELECT, INSERT ON core_auditevent TO {role}")
+        cursor.execute(f"GRANT USAGE ON SEQUENCE core_auditevent_id_seq TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        try:
+            cursor.execute(
+                "INSERT INTO core_auditevent (at, actor_role, action, target_type, target_id,"
+                " detail) VALUES (now(), 'system', 'probe.inserted', '', '', '{}')"
+            )
+            for statement, params in (
+                ("UPDATE core_auditevent SET action = 'tampered' WHERE id = %s", [event.pk]),
+                ("DELETE FROM core_auditevent WHERE id = %s", [event.pk]),
+                ("TRUNCATE core_auditevent", None),
+            ):
+                with (
+                    pytest.raises(DatabaseError, match="permission denied"),
+                    transaction.atomic(),
+                ):
+                    cursor.execute(statement, params)
+        finally:
+            cursor.execute("RESET ROLE")
+
+    assert AuditEvent.objects.get(pk=event.pk).action == "patient.viewed"
+    assert AuditEvent.objects.filter(action="probe.inserted").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_can_still_empty_the_database_after_writing_audit_rows():
+    """pytest-django empties the database after a transactional test (TRUNCATE on PostgreSQL,
+    DELETE on SQLite, both below the ORM). The trigger refuses row UPDATE and DELETE only, so
+    this works: if a TRUNCATE trigger were added, this test's teardown would fail."""
+    _event()
+    assert AuditEvent.objects.exists()
 
 
 @postgres_only
