@@ -11,8 +11,10 @@ secrets, keys). Encrypted fields are decrypted. A reference to another account i
   "another person" if they have none.
 
 Rows where the person is only the actor on someone else's record (a clinician's notes on other
-patients, say) are not theirs to receive: they stay out, apart from the audit rows of what they
-did, with whoever it was done to shown as above.
+patients, a peer specialist's messages to their patients) belong to that record: they stay out,
+apart from the audit rows of what they did, with whoever it was done to shown as above, and
+rows that are staff's own (their groups, on-call times); a staff member's notices keep their
+titles but not their bodies, which name patients.
 
 `COVERED` and `EXCLUDED` say, for every model with a link to an account, where it is exported or
 why it is not; a test fails when a new model is in neither, so a new kind of personal data
@@ -69,6 +71,8 @@ class Section:
     omit: frozenset[str] = field(default_factory=frozenset)
     related: tuple[str, ...] = ()  # select_related for `add`
     add: Callable[[Any], dict[str, Any]] | None = None  # more keys for a row
+    # Left out when the person is staff: text about the patients they look after.
+    staff_omit: frozenset[str] = frozenset()
 
 
 def _consent_words(consent) -> dict[str, Any]:
@@ -85,6 +89,10 @@ def _consent_words(consent) -> dict[str, Any]:
 
 def _s(name, model, about, description, omit=(), **kwargs) -> Section:
     return Section(name, model, tuple(about), description, frozenset(omit), **kwargs)
+
+
+def _omitted(section: Section, person: User) -> frozenset[str]:
+    return section.omit | (section.staff_omit if person.role != Role.PATIENT else frozenset())
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -167,7 +175,7 @@ SECTIONS: tuple[Section, ...] = (
     _s(
         "outreach",
         "cessation.OutreachTask",
-        ["patient", "peer"],
+        ["patient"],
         "Times a peer support specialist was asked to get in touch with you.",
     ),
     _s(
@@ -251,7 +259,7 @@ SECTIONS: tuple[Section, ...] = (
     _s(
         "messages",
         "peersupport.PeerMessage",
-        ["conversation__patient", "sender"],
+        ["conversation__patient"],
         "Messages between you and your peer support specialist.",
     ),
     _s(
@@ -259,6 +267,7 @@ SECTIONS: tuple[Section, ...] = (
         "core.Notification",
         ["recipient"],
         "Notices Exhale showed or sent you.",
+        staff_omit=frozenset({"body"}),
     ),
     _s(
         "notification_deliveries",
@@ -430,14 +439,17 @@ def _rows(section: Section, person: User, people: _People) -> Iterator[dict[str,
     rows = model._default_manager.filter(pk__in=model._default_manager.filter(about).values("pk"))
     if section.related:
         rows = rows.select_related(*section.related)
+    omit = _omitted(section, person)
     for obj in rows.order_by("pk").iterator(chunk_size=CHUNK):
-        yield _row(obj, section, people)
+        yield _row(obj, section, people, omit)
 
 
-def _row(obj: models.Model, section: Section, people: _People) -> dict[str, Any]:
+def _row(
+    obj: models.Model, section: Section, people: _People, omit: frozenset[str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for model_field in obj._meta.concrete_fields:
-        if model_field.name in section.omit:
+        if model_field.name in omit:
             continue
         if model_field.is_relation:
             related_id = getattr(obj, model_field.attname)

@@ -313,3 +313,19 @@ def test_a_reply_to_her_post_is_not_hers(world):
     )
     everything = "\n".join(_unzip(subject_access_build(person=alice).read()).values())
     assert "BERTRAM-REPLY-TO-ALICE" not in everything
+
+
+def test_a_staff_members_copy_names_no_patient_and_holds_none_of_their_words(world):
+    clinician = world["clinician"]
+    subject_access_record(person=clinician, by=world["admin"], purpose="subject_request")
+    files = _unzip(subject_access_build(person=clinician).read())
+    everything = "\n".join(files.values())
+    for secret in ("Alice Example", world["alice"].email, "ALICE-CANARY", OTHER_NAME):
+        assert secret not in everything
+    data = json.loads(files["audit_by_you.json"])
+    viewed = next(row for row in data if row["action"] == "patient.viewed")
+    assert viewed["subject"] == "a group member called Heron Seven"
+    notices = json.loads(files["notifications.json"])
+    assert notices  # the flag's notice reached them
+    assert all("body" not in notice for notice in notices)
+    assert json.loads(files["flag_notes.json"]) == []  # notes belong to the patient's record
