@@ -111,7 +111,7 @@ class SessionIdleTimeoutMiddleware:
         if htmx:
             # A fragment must not be swapped for the login page: htmx sends the whole window.
             next_path = htmx.current_url_abs_path or "/"
-            login = f"{reverse('account_login')}?{urlencode({'next': next_path})}"
+            login = f"{reverse('account_login')}?{urlencode({'next': next_path}, safe='/')}"
             return HttpResponse(status=HTTPStatus.UNAUTHORIZED, headers={"HX-Redirect": login})
         return None
 
