@@ -2,6 +2,8 @@
 account in the admin is written to the audit log like any other staff read."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.models import ApiToken, Invitation, PatientProfile, Role, User
 from accounts.services import user_deactivate
@@ -30,8 +32,9 @@ class UserAdmin(admin.ModelAdmin):
         "is_active",
         "date_joined",
         "last_login",
+        "audit_log",
     ]
-    readonly_fields = ["role", "date_joined", "last_login"]
+    readonly_fields = ["role", "date_joined", "last_login", "audit_log"]
     inlines = [PatientProfileInline]
 
     def get_inlines(self, request, obj):
@@ -40,11 +43,63 @@ class UserAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # access is by invitation only
 
+    @admin.display(description="Audit log")
+    def audit_log(self, obj):
+        url = reverse("admin:core_auditevent_changelist")
+        return format_html(
+            '<a href="{}?subject={}">About this account</a> · <a href="{}?actor={}">By them</a>',
+            url,
+            obj.pk,
+            url,
+            obj.pk,
+        )
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
+        if not change:
+            return
+        if "is_active" in form.changed_data and not obj.is_active:
             # Deactivating ends the account's sessions and API tokens now.
             user_deactivate(user=obj, by=request.user, request=request)
+        elif "is_active" in form.changed_data:
+            audit_record(
+                actor=request.user,
+                action="account.reactivated",
+                subject=obj,
+                target=obj,
+                request=request,
+            )
+        changed = [name for name in form.changed_data if name != "is_active"]
+        if changed:
+            # Which fields, never their old or new words.
+            audit_record(
+                actor=request.user,
+                action="account.changed",
+                subject=obj,
+                target=obj,
+                detail={"fields": sorted(changed)},
+                request=request,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for profile, fields in getattr(formset, "changed_objects", []):
+            # A new clinician, backup or peer specialist changes who may read the record: ids only.
+            audit_record(
+                actor=request.user,
+                action="care_team.changed",
+                subject=profile.user,
+                target=profile,
+                detail={
+                    "fields": sorted(fields),
+                    **{
+                        f"{name}_id": getattr(profile, f"{name}_id")
+                        for name in ("clinician", "backup_clinician", "peer_specialist")
+                        if name in fields
+                    },
+                },
+                request=request,
+            )
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: records and the audit trail must survive

@@ -264,7 +264,13 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user", "updated_at"])
-    audit_record(actor=user, action="invitation.accepted", subject=user, target=invitation)
+    audit_record(
+        actor=user,
+        action="invitation.accepted",
+        subject=user,
+        target=invitation,
+        detail={"role": user.role},
+    )
     if invitation.role == Role.PATIENT:
         hooks.patient_joined.run(user)
     return user
@@ -338,7 +344,7 @@ def user_deactivate(*, user: User, by: User | None, request: HttpRequest | None 
     so that reactivating it later does not bring them back."""
     User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
     user.is_active = False
-    audit_record(actor=by, action="account.deactivated", target=user, request=request)
+    audit_record(actor=by, action="account.deactivated", subject=user, target=user, request=request)
     api_tokens_revoke_all(user=user, reason="deactivated")
     user_sessions_end(user=user, reason="deactivated", actor=by)
     return user

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from accounts.models import Role, User
+from core.services import audit_record
 from peersupport.models import ModerationAction, ModeratorMessageTemplate, PeerGroup, PeerLead
 
 
@@ -32,6 +33,23 @@ class PeerGroupAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # close a group instead: its conversations and moderation record stay
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.moderators.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.moderators.values_list("pk", flat=True))
+        # Becoming (or ceasing to be) a group's moderator changes what a peer specialist may
+        # read and do: one audit row per person, ids only.
+        for user_id, action in [(pk, "moderator.added") for pk in sorted(after - before)] + [
+            (pk, "moderator.removed") for pk in sorted(before - after)
+        ]:
+            audit_record(
+                actor=request.user,
+                action=f"peer_group.{action}",
+                subject=User(pk=user_id),
+                target=form.instance,
+                request=request,
+            )
 
 
 @admin.register(ModeratorMessageTemplate)
