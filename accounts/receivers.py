@@ -7,10 +7,13 @@ sends none of those, so a model signal covers every way a factor can go.
 
 from __future__ import annotations
 
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import signals as auth_signals
 from django.contrib.auth import update_session_auth_hash
+from django.core.cache import cache
 from django.db.models.signals import post_delete
 
 from accounts import services
@@ -46,9 +49,24 @@ def on_factor_changed_in_session(sender, request, user, authenticator, **kwargs)
         update_session_auth_hash(request, current)
 
 
+def totp_code_lifetime() -> int:
+    """Seconds a TOTP code is accepted for: its own period and the tolerance either side."""
+    return (2 * mfa_settings.TOTP_TOLERANCE + 1) * mfa_settings.TOTP_PERIOD
+
+
+def on_factor_used(sender, request, user, authenticator, **kwargs) -> None:
+    """allauth marks a used TOTP code in the cache for one period (30 s), but with a tolerance
+    of one period either side the code is accepted for 90 s: someone who saw it could replay
+    it in the last minute. Keep the mark as long as the code is valid."""
+    code = request.POST.get("code", "") if request is not None else ""
+    if authenticator.type == Authenticator.Type.TOTP and code:
+        cache.set(TOTP(authenticator)._get_used_cache_key(code), "y", timeout=totp_code_lifetime())
+
+
 def connect() -> None:
     auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="accounts.idle_clock")
     mfa_signals.authenticator_added.connect(on_factor_added, dispatch_uid="accounts.mfa_added")
+    mfa_signals.authenticator_used.connect(on_factor_used, dispatch_uid="accounts.mfa_used")
     post_delete.connect(
         on_factor_deleted, sender=Authenticator, dispatch_uid="accounts.mfa_deleted"
     )
