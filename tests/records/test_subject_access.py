@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -329,3 +330,25 @@ def test_a_staff_members_copy_names_no_patient_and_holds_none_of_their_words(wor
     assert notices  # the flag's notice reached them
     assert all("body" not in notice for notice in notices)
     assert json.loads(files["flag_notes.json"]) == []  # notes belong to the patient's record
+
+
+def test_a_large_copy_moves_from_memory_to_disk(people, monkeypatch):
+    """Bounded memory: past SPOOL_BYTES the ZIP being built is a file on disk."""
+    import secrets
+
+    from cessation.models import CheckIn
+    from records.services import subject_access
+
+    alice = people["alice"]
+    day = CheckIn.objects.get(patient=alice).day
+    CheckIn.objects.bulk_create(
+        CheckInFactory.build(
+            patient=alice, day=day - timedelta(days=n + 1), note=secrets.token_hex(100)
+        )
+        for n in range(300)
+    )
+    monkeypatch.setattr(subject_access, "SPOOL_BYTES", 16 * 1024)
+    spool = subject_access_build(person=alice)
+    assert spool._rolled
+    with zipfile.ZipFile(spool) as archive:
+        assert len(json.loads(archive.read("check_ins.json"))) == 301
