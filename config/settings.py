@@ -8,9 +8,11 @@ Every variable is listed, with its meaning, in `.env.example`.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -26,6 +28,16 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables 
 # worker and beat processes must find the same SQLite file, broker folder and cache wherever they
 # are started from.
 VAR_DIR = BASE_DIR / env.str("EXHALE_VAR_DIR", default="var")
+
+# Tests only: under pytest-xdist (CI runs `pytest -n 2`) every test process is told its name in
+# PYTEST_XDIST_WORKER (gw0, gw1, ...), and the Celery worker or beat a test starts inherits it.
+# Each test process then has its own var dir (<var>-gw1: SQLite test database, file cache,
+# file-system broker, static files) and its own Redis database (the configured db + 1 for gw1),
+# because a test empties the cache (a FLUSHDB on Redis) and purges the broker's queues.
+# It is pytest-xdist's variable, not a setting: never set it by hand (so not in .env.example).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    VAR_DIR = VAR_DIR.with_name(f"{VAR_DIR.name}-{XDIST_WORKER}")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -161,6 +173,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, results and cache -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and XDIST_WORKER:  # see VAR_DIR above: redis://host:6379/11 is db 12 for gw1
+    _redis = urlsplit(REDIS_URL)
+    _db = int(_redis.path.strip("/") or 0) + int(XDIST_WORKER.removeprefix("gw"))
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -27,18 +27,40 @@ def seed_reference_data() -> None:
         importlib.import_module(module).forwards(apps, None)
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """Whether the test runs outside a rolled-back transaction (a live server, a real worker):
+    pytest-django empties every table when such a test ends."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & fixtures
+    )
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """A transactional test (a live server, a real worker) starts from the database the previous
     one emptied when it ended; seed what the migrations seed, as in a new deployment."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames)
-    if transactional:
+    if _transactional(request.node):
         request.getfixturevalue("transactional_db")
         seed_reference_data()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has emptied the tables, put back what the migrations seed, so
+    that the next test, transactional or not, starts from a migrated database. Run one after the
+    other, pytest-django puts the transactional tests last; under pytest-xdist a test process
+    can be given an ordinary test after one (and fixtures cannot run after pytest-django's own
+    teardown, hence a hook)."""
+    result = yield
+    if nextitem is not None and _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            seed_reference_data()
+    return result
 
 
 @pytest.fixture(scope="session", autouse=True)
