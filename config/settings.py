@@ -180,7 +180,8 @@ if REDIS_URL and XDIST_WORKER:  # see VAR_DIR above: redis://host:6379/11 is db 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, but a miss instead of an error while Redis is down (core/cache.py).
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="exhale"),
             # A Redis that stops answering must not hold pages up: every use of the cache has a
@@ -240,6 +241,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# The longest wait between reconnection attempts after the broker went away (config/celery.py).
+CELERY_BROKER_RECONNECT_MAX_SECONDS = env.float("CELERY_BROKER_RECONNECT_MAX_SECONDS", default=5.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues work after commit must not hang on a broker outage: the row it queued
 # for is already saved and the periodic sweeps pick it up (core/tasks.py).
@@ -324,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 3600},
     },
 }
+# Beat never reads a result: subscribing to one made beat retry the result store for 20 s per
+# task while Redis was down.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("options", {}).setdefault("ignore_result", True)
 
 # --- Accounts, allauth and MFA --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
