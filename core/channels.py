@@ -8,9 +8,10 @@ here and listing it in CHANNELS — nothing else changes.
 from __future__ import annotations
 
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from core.models import Notification
@@ -34,13 +35,22 @@ class EmailChannel:
             "url": f"{settings.SITE_URL}{notification.url or '/notifications/'}",
             "site_url": settings.SITE_URL,
         }
-        send_mail(
+        EmailMessage(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
-            message=render_to_string("core/email/notification.txt", context),
+            body=render_to_string("core/email/notification.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.recipient.email],
+            to=[notification.recipient.email],
+            headers={"Message-ID": message_id(notification)},
             connection=connection,
-        )
+        ).send()
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID on every attempt at one notice. Delivery is at least once: a worker
+    that dies after the provider took an email but before the delivery row says so sends it
+    again, and mail clients show two emails with one Message-ID as one."""
+    host = urlsplit(settings.SITE_URL).hostname or "exhale.localhost"
+    return f"<notice-{notification.pk}@{host}>"
 
 
 CHANNELS: dict[str, Channel] = {channel.name: channel for channel in [EmailChannel()]}

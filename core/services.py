@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -89,8 +90,17 @@ def notification_send(
             notification_deliver_task,
             delivery.pk,
             queue="escalation" if urgent else "default",
+            on_failure=partial(_deliveries_due_now, [delivery.pk]),
         )
     return notification
+
+
+def _deliveries_due_now(delivery_ids: Sequence[int]) -> None:
+    """Deliveries whose task could not be queued (the broker is down): the next sweep sends
+    them, instead of waiting out the grace that keeps it from racing a queued task."""
+    NotificationDelivery.objects.filter(
+        pk__in=delivery_ids, status=NotificationDelivery.Status.PENDING
+    ).update(next_attempt_at=timezone.now())
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,7 @@ def notifications_send_bulk(
             notification_deliver_batch_task,
             ids[start : start + batch_size],
             queue=queue or ("escalation" if urgent else "default"),
+            on_failure=partial(_deliveries_due_now, ids[start : start + batch_size]),
         )
     return notification_ids
 

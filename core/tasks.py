@@ -21,20 +21,29 @@ RETRY = {
 }
 
 
-def _enqueue(task, args, queue) -> None:
+def _enqueue(task, args, queue, on_failure=None) -> None:
     try:
-        task.apply_async(args=args, queue=queue)
+        # Nobody waits for the result: without ignore_result the result backend subscribes to
+        # it first, and with Redis down that retried for 20 s in the request (and then broke
+        # the process's result backend until a restart).
+        task.apply_async(args=args, queue=queue, ignore_result=True)
     except Exception:  # the broker is down: the row is safe and a sweep will pick it up
         logger.warning("could not queue %s; its periodic sweep will retry", task.name)
+        if on_failure is not None:
+            try:
+                on_failure()
+            except Exception:  # the sweep still finds the row, only later
+                logger.exception("could not mark %s's work for the sweep", task.name)
 
 
-def enqueue_on_commit(task, *args, queue: str = "default") -> None:
+def enqueue_on_commit(task, *args, queue: str = "default", on_failure=None) -> None:
     """Queue a task once the current transaction commits; never fail the caller's request.
 
     What the task acts on is already a database row, so a broker outage only delays the work
-    until the periodic sweep that owns that kind of row runs again.
+    until the periodic sweep that owns that kind of row runs again. `on_failure`, called when
+    the task could not be queued, can make that row due for the sweep's next run.
     """
-    transaction.on_commit(partial(_enqueue, task, list(args), queue))
+    transaction.on_commit(partial(_enqueue, task, list(args), queue, on_failure))
 
 
 @shared_task(**RETRY)
