@@ -13,6 +13,8 @@ urlpatterns = [
     path("welcome/about-you/", journey.about_you_view, name="about_you"),
     path("welcome/safety-plan/", journey.safety_plan_view, name="safety_plan"),
     path("welcome/quit-plan/", journey.quit_plan_view, name="quit_plan"),
+    # Before the tour's stops: "welcome/tour/later/" is the tour's "Do this later", not a stop.
+    path("welcome/<slug:step>/later/", journey.skip_view, name="skip"),
     path("welcome/tour/", journey.tour_view, name="tour"),
     path("welcome/tour/watch/", journey.tour_watch_view, name="tour_watch"),
     path("welcome/tour/<slug:stop>/", journey.tour_stop_view, name="tour_stop"),
@@ -20,12 +22,11 @@ urlpatterns = [
     path("welcome/groups/", journey.groups_view, name="groups"),
     path("welcome/groups/name/", journey.groups_name_view, name="groups_name"),
     path("welcome/groups/join/", journey.groups_join_view, name="groups_join"),
-    path("welcome/<slug:step>/later/", journey.skip_view, name="skip"),
     # Privacy, texts and consents
     path("privacy/", privacy.privacy_view, name="privacy"),
     path("privacy/full/", privacy.privacy_full_view, name="privacy_full"),
     path(
-        "privacy/texts/<slug:key>/v<int:version>/",
+        "privacy/texts/<slug:key>/v<id:version>/",
         privacy.content_version_view,
         name="content_version",
     ),
@@ -37,24 +38,24 @@ urlpatterns = [
     ),
     path("account/consents/<slug:kind>/agree/", privacy.consent_again_view, name="consent_again"),
     # The care team
-    path("patients/<int:patient_id>/onboarding/", staff.overview_view, name="staff_overview"),
+    path("patients/<id:patient_id>/onboarding/", staff.overview_view, name="staff_overview"),
     path(
-        "patients/<int:patient_id>/onboarding/reminder/",
+        "patients/<id:patient_id>/onboarding/reminder/",
         staff.reminder_view,
         name="staff_reminder",
     ),
     path(
-        "patients/<int:patient_id>/onboarding/assist/",
+        "patients/<id:patient_id>/onboarding/assist/",
         staff.assist_start_view,
         name="assist_start",
     ),
     path(
-        "patients/<int:patient_id>/onboarding/assist/end/",
+        "patients/<id:patient_id>/onboarding/assist/end/",
         staff.assist_end_view,
         name="assist_end",
     ),
     path(
-        "patients/<int:patient_id>/onboarding/assist/<slug:step>/",
+        "patients/<id:patient_id>/onboarding/assist/<slug:step>/",
         staff.assist_step_view,
         name="assist_step",
     ),
