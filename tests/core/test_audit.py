@@ -168,7 +168,6 @@ def test_an_application_role_granted_insert_and_select_cannot_change_or_truncate
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {role} NOLOGIN")
         cursor.execute(f"GRANT SELECT, INSERT ON core_auditevent TO {role}")
-        cursor.execute(f"GRANT USAGE ON SEQUENCE core_auditevent_id_seq TO {role}")
         cursor.execute(f"SET LOCAL ROLE {role}")
         try:
             cursor.execute(

@@ -590,3 +590,27 @@ def test_rotation_stops_at_a_row_under_an_unknown_key_in_any_model():
         ),
     ):
         call_command("rotate_encryption_keys", stdout=StringIO())
+
+
+# --- a real worker ------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker on Redis (CI's PostgreSQL run)")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_queued_tasks_and_logs_no_canary(worker):
+    """The writes committed, their tasks go through the broker to a real worker process (Redis
+    when REDIS_URL is set), which delivers every notice; its log holds no canary."""
+    from core.models import NotificationDelivery
+    from tests.worker import wait_for
+
+    canaries = write_canaries()
+    deliveries = NotificationDelivery.objects.all()
+    assert deliveries.exists()
+
+    wait_for(lambda: not deliveries.exclude(status="sent").exists(), 90, [worker])
+
+    log = worker.read_text(errors="replace")
+    assert "notification_deliver_task" in log  # the worker logged the tasks it ran
+    found = leaks(iter([("worker log", log)]), canaries.all())
+    assert not found, "canaries in the worker's log: " + "; ".join(found)
