@@ -21,6 +21,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.urls.converters import get_converters
 
 from accounts.middleware import ALLOWED_PREFIXES
 from accounts.models import Role
@@ -52,14 +53,8 @@ def _fast_password_hashing(settings):
 
 # --- A second factor for every staff page and API call --------------------------------------------
 
-SAMPLES = {
-    "int": "1",
-    "str": "sample",
-    "slug": "sample",
-    "path": "sample",
-    "uuid": "00000000-0000-0000-0000-000000000001",
-    "patient_day": "2026-01-05",
-}
+# A value for each URL converter: the first of these its pattern accepts.
+SAMPLES = ("1", "sample", "2026-01-05", "00000000-0000-0000-0000-000000000001")
 # The only pages a staff member without a second factor may open (accounts/middleware.py): what
 # they need to enrol, and what anybody may open. A new page under one of these prefixes fails
 # test_no_staff_page_hides_under_an_open_prefix until it is reviewed and added here.
@@ -85,9 +80,14 @@ def _walk(patterns, prefix: str = "", namespace: str = ""):
             yield prefix + str(pattern.pattern), name
 
 
+def _sample(converter_name: str) -> str:
+    pattern = get_converters()[converter_name].regex
+    return next(value for value in SAMPLES if re.fullmatch(pattern, value))
+
+
 def _sample_path(route: str) -> str:
     """A concrete path for a URL pattern: route converters and regex groups filled in."""
-    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: _sample(m.group(1) or "str"), route)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "sample", path)
     return "/" + path.replace("^", "").replace("$", "")
 
@@ -339,13 +339,37 @@ def test_a_password_reset_does_not_log_a_patient_in_either(client, patient, mail
 def test_a_reset_link_works_once(client, patient, mailoutbox):
     _reset_password(client, patient, mailoutbox, "a-brand-new-passphrase")
     link = next(
-        line.strip() for line in mailoutbox[-1].body.splitlines() if "/password/reset/key/" in line
+        line.strip() for line in mailoutbox[0].body.splitlines() if "/password/reset/key/" in line
     )
 
     again = Client().get(link, follow=True)
 
     assert again.status_code == HTTPStatus.OK
     assert again.context["token_fail"]
+
+
+def test_the_account_holder_is_told_when_their_password_or_second_factor_changes(
+    clinician, mailoutbox
+):
+    """Someone who took over an account cannot change how it signs in unnoticed."""
+    browser = Client()
+    password_login(browser, clinician)
+    mfa_authenticate(browser, totp_code(clinician))
+    browser.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+    browser.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-passphrase-1",
+            "password2": "a-new-passphrase-1",
+        },
+    )
+    browser.post(reverse("mfa_deactivate_totp"))
+
+    assert [message.to for message in mailoutbox] == [[clinician.email]] * 2
+    assert "password" in mailoutbox[0].subject.lower()
+    assert "authenticator" in mailoutbox[1].subject.lower()
 
 
 # --- No response says whether an address has an account -------------------------------------------
