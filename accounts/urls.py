@@ -9,7 +9,7 @@ urlpatterns = [
     path("clinician/", views.clinician_home_view, name="clinician_home"),
     path("peer/", views.peer_home_view, name="peer_home"),
     path("manage/", views.admin_home_view, name="admin_home"),
-    path("patients/<int:patient_id>/", views.patient_detail_view, name="patient_detail"),
+    path("patients/<id:patient_id>/", views.patient_detail_view, name="patient_detail"),
     path("invitations/", views.invitation_list_view, name="invitation_list"),
     path(
         "invitations/patient/",
@@ -18,19 +18,19 @@ urlpatterns = [
     ),
     path("invitations/staff/", views.staff_invitation_create_view, name="invitation_create_staff"),
     path(
-        "invitations/<int:invitation_id>/revoke/",
+        "invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
     path(
-        "invitations/<int:invitation_id>/resend/",
+        "invitations/<id:invitation_id>/resend/",
         views.invitation_resend_view,
         name="invitation_resend",
     ),
     path("invite/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("account/", views.account_view, name="account"),
     path(
-        "account/tokens/<int:token_id>/revoke/",
+        "account/tokens/<id:token_id>/revoke/",
         views.api_token_revoke_view,
         name="api_token_revoke",
     ),

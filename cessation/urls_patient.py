@@ -33,7 +33,7 @@ urlpatterns = [
     path("co-readings/", views.co_readings_view, name="co_readings"),
     path("medications/", views.medications_view, name="medications"),
     path(
-        "medications/<int:medication_id>/stop/",
+        "medications/<id:medication_id>/stop/",
         views.medication_stop_view,
         name="medication_stop",
     ),

@@ -8,26 +8,26 @@ app_name = "cessation_staff"
 
 urlpatterns = [
     path(
-        "patients/<int:patient_id>/co-readings/",
+        "patients/<id:patient_id>/co-readings/",
         staff.co_reading_create_view,
         name="co_reading_create",
     ),
     path(
-        "patients/<int:patient_id>/medications/",
+        "patients/<id:patient_id>/medications/",
         staff.medication_create_view,
         name="medication_create",
     ),
     path(
-        "patients/<int:patient_id>/medications/<int:medication_id>/stop/",
+        "patients/<id:patient_id>/medications/<id:medication_id>/stop/",
         staff.medication_stop_view,
         name="medication_stop",
     ),
-    path("patients/<int:patient_id>/quit-plan/", staff.quit_plan_view, name="quit_plan"),
-    path("patients/<int:patient_id>/reminders/", staff.schedule_view, name="schedule"),
+    path("patients/<id:patient_id>/quit-plan/", staff.quit_plan_view, name="quit_plan"),
+    path("patients/<id:patient_id>/reminders/", staff.schedule_view, name="schedule"),
     path("content/health-timeline/", staff.health_content_view, name="health_content"),
     path("peer/outreach/", outreach.outreach_queue_view, name="outreach_queue"),
     path(
-        "peer/outreach/<int:task_id>/close/",
+        "peer/outreach/<id:task_id>/close/",
         outreach.outreach_close_view,
         name="outreach_close",
     ),

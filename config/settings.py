@@ -511,6 +511,10 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "trials.models.FollowUp.Status",
         "FlagStatusEnum": "safety.models.Flag.Status",
     },
+    # `<id:...>` (core/converters.py): a 64-bit id of at most 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
 }
 
 # --- Safety flags -----------------------------------------------------------------------------

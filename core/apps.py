@@ -1,6 +1,7 @@
 """Shared mechanisms every Exhale app uses: encryption, audit, notifications, health."""
 
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class CoreConfig(AppConfig):
@@ -11,3 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Registers checks, the settings hook and the any_of lookup.
         from core import bulk, checks, crypto  # noqa: F401
+        from core.converters import IdConverter
+
+        # `<id:...>` in every app's URLs (apps are ready before any URLconf is imported).
+        register_converter(IdConverter, "id")

@@ -7,7 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("notifications/", views.notification_list_view, name="notification_list"),
     path(
-        "notifications/<int:notification_id>/read/",
+        "notifications/<id:notification_id>/read/",
         views.notification_read_view,
         name="notification_read",
     ),

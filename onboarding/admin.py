@@ -240,12 +240,12 @@ class ContentVersionAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path(
-                "<int:object_id>/approve/",
+                "<id:object_id>/approve/",
                 view(self.approve_view),
                 name="onboarding_contentversion_approve",
             ),
             path(
-                "<int:object_id>/publish/",
+                "<id:object_id>/publish/",
                 view(self.publish_view),
                 name="onboarding_contentversion_publish",
             ),

@@ -7,7 +7,7 @@ from records import views
 app_name = "records"
 urlpatterns = [
     path(
-        "records/<int:user_id>/subject-access/",
+        "records/<id:user_id>/subject-access/",
         views.subject_access_view,
         name="subject_access",
     ),

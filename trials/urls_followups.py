@@ -8,22 +8,22 @@ from trials.views import adverse_events, followups
 
 urlpatterns = [
     path(
-        "study/follow-up/<int:followup_id>/",
+        "study/follow-up/<id:followup_id>/",
         followups.followup_answer_view,
         name="followup_answer",
     ),
     path(
-        "study/follow-up/<int:followup_id>/thanks/",
+        "study/follow-up/<id:followup_id>/thanks/",
         followups.followup_thanks_view,
         name="followup_thanks",
     ),
     path(
-        "trials/participants/<int:participant_id>/follow-ups/",
+        "trials/participants/<id:participant_id>/follow-ups/",
         followups.followup_record_view,
         name="followup_record",
     ),
     path(
-        "study/patients/<int:patient_id>/adverse-events/new/",
+        "study/patients/<id:patient_id>/adverse-events/new/",
         adverse_events.adverse_event_record_view,
         name="adverse_event_record",
     ),
@@ -33,7 +33,7 @@ urlpatterns = [
         name="adverse_event_list",
     ),
     path(
-        "trials/<slug:slug>/adverse-events/<int:event_id>/",
+        "trials/<slug:slug>/adverse-events/<id:event_id>/",
         adverse_events.adverse_event_detail_view,
         name="adverse_event_detail",
     ),

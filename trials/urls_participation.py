@@ -10,19 +10,19 @@ urlpatterns = [
     path("study/", views.study_view, name="study"),
     path("study/agree/", views.consent_view, name="consent"),
     path("study/screening/", views.screening_view, name="screening"),
-    path("study/patients/<int:patient_id>/enrol/", views.enrol_view, name="enrol"),
+    path("study/patients/<id:patient_id>/enrol/", views.enrol_view, name="enrol"),
     path(
         "trials/<slug:slug>/participation/",
         views.participation_list_view,
         name="participation_list",
     ),
     path(
-        "trials/<slug:slug>/participation/<int:participant_id>/withdraw/",
+        "trials/<slug:slug>/participation/<id:participant_id>/withdraw/",
         views.participant_withdraw_view,
         name="participant_withdraw",
     ),
     path(
-        "trials/<slug:slug>/participation/<int:participant_id>/note/",
+        "trials/<slug:slug>/participation/<id:participant_id>/note/",
         views.allocation_note_view,
         name="allocation_note",
     ),

@@ -74,7 +74,7 @@ class PatientFhirBundleApi(APIView):
 
 urlpatterns = [
     path(
-        "patients/<int:patient_id>/fhir/",
+        "patients/<id:patient_id>/fhir/",
         PatientFhirBundleApi.as_view(),
         name="patient_fhir_bundle",
     ),

@@ -100,7 +100,7 @@ class StudyFollowUpAnswerApi(APIView):
 urlpatterns = [
     path("study/follow-ups/", StudyFollowUpListApi.as_view(), name="study_followup_list"),
     path(
-        "study/follow-ups/<int:followup_id>/",
+        "study/follow-ups/<id:followup_id>/",
         StudyFollowUpAnswerApi.as_view(),
         name="study_followup_answer",
     ),

@@ -130,5 +130,5 @@ class StudyEnrolApi(APIView):
 
 urlpatterns = [
     path("study/", StudyApi.as_view(), name="study"),
-    path("patients/<int:patient_id>/study/enrol/", StudyEnrolApi.as_view(), name="study_enrol"),
+    path("patients/<id:patient_id>/study/enrol/", StudyEnrolApi.as_view(), name="study_enrol"),
 ]
