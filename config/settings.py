@@ -301,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    "core-urgent-delivery-sweep": {
+        "task": "core.tasks.notification_urgent_delivery_sweep_task",
+        "schedule": env.float("NOTIFICATION_URGENT_SWEEP_SECONDS", default=15.0),
+        "options": {"expires": 15.0, "queue": "escalation"},
+    },
     "core-notification-delivery-sweep": {
         "task": "core.tasks.notification_delivery_sweep_task",
         "schedule": 60.0,

@@ -320,14 +320,17 @@ def notification_delivery_attempt(*, delivery_id: int, email_connection=None) ->
         return delivery.status
 
 
-def notification_delivery_sweep(*, batch_size: int = 200, budget_seconds: float = 45) -> int:
+def notification_delivery_sweep(
+    *, batch_size: int = 200, budget_seconds: float = 45, urgent_only: bool = False
+) -> int:
     """Send deliveries that are due: first sends left to the sweep (a fan-out's emails), and
     retries of those whose first send or last retry did not succeed. Returns how many tried.
 
     Works through them in batches (one email connection, one commit per chunk), urgent ones
     first, until none is due or the time budget is spent (checked before every email, so a run
     ends well inside the task's time limit); the next sweep goes on from there. Claims rows
-    with SKIP LOCKED, so several workers (or a duplicated beat) share the work."""
+    with SKIP LOCKED, so several workers (or a duplicated beat) share the work.
+    `urgent_only`: the frequent sweep of crisis notices, which must not wait a minute."""
     deadline, tried = time.monotonic() + budget_seconds, 0
     while time.monotonic() < deadline:
         due = NotificationDelivery.objects.filter(
@@ -340,7 +343,7 @@ def notification_delivery_sweep(*, batch_size: int = 200, budget_seconds: float 
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:batch_size]
         )
-        if len(due_ids) < batch_size:
+        if len(due_ids) < batch_size and not urgent_only:
             due_ids += list(
                 due.filter(urgent=False)
                 .order_by("next_attempt_at")

@@ -65,3 +65,10 @@ def notification_deliver_batch_task(delivery_ids: list[int]) -> dict[str, int]:
 @shared_task(**RETRY)
 def notification_delivery_sweep_task() -> int:
     return services.notification_delivery_sweep()
+
+
+@shared_task(**RETRY)
+def notification_urgent_delivery_sweep_task() -> int:
+    """Urgent notices only, every few seconds: a crisis notice that could not be queued (a
+    broker outage) goes out soon after the broker is back, not on the next minute's sweep."""
+    return services.notification_delivery_sweep(urgent_only=True, budget_seconds=10)

@@ -79,3 +79,16 @@ def test_every_attempt_at_a_notice_carries_the_same_message_id(clinician, mailou
     assert len(mailoutbox) == 2
     ids = {message.extra_headers["Message-ID"] for message in mailoutbox}
     assert ids == {f"<notice-{notification.pk}@testserver>"}
+
+
+def test_the_urgent_sweep_sends_urgent_notices_only(clinician, django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(tasks.notification_deliver_task, "apply_async", side_effect=BROKER_DOWN),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        urgent = _send(clinician, urgent=True)
+        routine = _send(clinician)
+
+    assert tasks.notification_urgent_delivery_sweep_task.apply().get() == 1
+    assert urgent.deliveries.get().status == NotificationDelivery.Status.SENT
+    assert routine.deliveries.get().status == NotificationDelivery.Status.PENDING
