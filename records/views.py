@@ -4,18 +4,24 @@ to the audit log before the first byte. Anyone else gets 404, as if the person d
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from core.services import audit_record
 from records import permissions
 from records.forms import SubjectAccessForm
-from records.services.subject_access import subject_access_build, subject_access_record
+from records.services.subject_access import (
+    subject_access_build,
+    subject_access_record,
+    subject_access_request,
+)
 
 OPENED = "records.subject_access_opened"
 
@@ -51,3 +57,14 @@ def subject_access_view(request: HttpRequest, user_id: int) -> HttpResponse:
     )
     add_never_cache_headers(response)
     return response
+
+
+@login_required
+@require_POST
+def subject_access_ask_view(request: HttpRequest) -> HttpResponse:
+    """Anybody asks for a copy of their own data, from their account page."""
+    subject_access_request(person=request.user, request=request)
+    messages.success(
+        request, _("You asked for a copy of your data. The team will send it within one month.")
+    )
+    return redirect("accounts:account")

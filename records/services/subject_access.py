@@ -39,17 +39,19 @@ from typing import IO, Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core.models import AuditEvent
-from core.services import audit_record
+from core.services import audit_record, notification_send
 from records import permissions
 
 EXPORTED = "records.subject_access_exported"
+REQUESTED = "records.subject_access_requested"
 SPOOL_BYTES = 8 * 1024 * 1024  # beyond this the ZIP being built moves from memory to disk
 CHUNK = 500
 
@@ -385,6 +387,50 @@ def subject_access_record(
         detail={"purpose": purpose, "via": via},
         request=request,
     )
+
+
+# --- Asking --------------------------------------------------------------------------------------
+
+
+def subject_access_requests_open():
+    """Requests (audit rows) not yet answered by an export of the same person's data."""
+    answered = AuditEvent.objects.filter(
+        action=EXPORTED, subject_id=OuterRef("subject_id"), at__gte=OuterRef("at")
+    )
+    return (
+        AuditEvent.objects.filter(action=REQUESTED).exclude(Exists(answered)).order_by("at", "id")
+    )
+
+
+def subject_access_request_open_for(person: User) -> AuditEvent | None:
+    return subject_access_requests_open().filter(subject_id=person.pk).first()
+
+
+@transaction.atomic
+def subject_access_request(*, person: User, request: HttpRequest | None = None) -> AuditEvent:
+    """The person asks for a copy of their data (their account page). Written to the audit log;
+    every active admin is told (a title and a link, no name). Asking again while a request is
+    open changes nothing. The answer is due within one month (UK GDPR Article 12(3))."""
+    User.objects.select_for_update().filter(pk=person.pk).first()  # one request at a time
+    existing = subject_access_request_open_for(person)
+    if existing is not None:
+        return existing
+    row = audit_record(
+        actor=person, action=REQUESTED, subject=person, target=person, request=request
+    )
+    url = reverse("records:subject_access", args=[person.pk])
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
+        notification_send(
+            recipient=admin,
+            kind=REQUESTED,
+            title="Someone asked for a copy of their data",
+            body=(
+                f"Account {person.pk} asked for a copy of their data (right of access). Answer "
+                "within one month: open the link, choose the reason and download the copy."
+            ),
+            url=url,
+        )
+    return row
 
 
 # --- Building -----------------------------------------------------------------------------------

@@ -352,3 +352,44 @@ def test_a_large_copy_moves_from_memory_to_disk(people, monkeypatch):
     assert spool._rolled
     with zipfile.ZipFile(spool) as archive:
         assert len(json.loads(archive.read("check_ins.json"))) == 301
+
+
+# --- Asking for a copy --------------------------------------------------------------------------
+
+
+def test_a_patient_asks_once_from_their_account_page_and_the_admins_answer(client, people):
+    from core.models import Notification
+    from records.services.subject_access import REQUESTED
+
+    alice = people["alice"]
+    admin = AdminFactory(password=None)
+    client.force_login(alice)
+    page = client.get(reverse("accounts:account"))
+    assert "Ask for a copy of my data" in page.content.decode()
+
+    ask = reverse("records:subject_access_ask")
+    assert client.get(ask).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = client.post(ask)
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.post(ask).status_code == HTTPStatus.FOUND  # asking again changes nothing
+    row = AuditEvent.objects.get(action=REQUESTED)
+    assert (row.actor_id, row.subject_id) == (alice.pk, alice.pk)
+    notice = Notification.objects.get(kind=REQUESTED)
+    assert notice.recipient == admin
+    assert notice.url == people["url"]
+    assert "Alice" not in notice.title + notice.body
+    assert "You asked for a copy on" in client.get(reverse("accounts:account")).content.decode()
+
+    client.force_login(admin)
+    home = client.get(reverse("accounts:admin_home")).content.decode()
+    assert people["url"] in home
+    client.post(people["url"], {"purpose": "subject_request"})
+    home = client.get(reverse("accounts:admin_home")).content.decode()
+    assert people["url"] not in home
+    assert "No requests are waiting." in home
+
+
+def test_asking_needs_a_login(client):
+    response = client.post(reverse("records:subject_access_ask"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert reverse("account_login") in response["Location"]
