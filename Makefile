@@ -1,6 +1,7 @@
 # Exhale: two commands on a fresh machine with Python 3.11+ and git.
 #   make run   - create .venv, install, migrate, seed the demo, start web + worker + beat
 #   make test  - create .venv, install the dev requirements, run the whole test suite
+#                (PYTEST_ARGS="-n 2 --dist worksteal": in two processes, as CI does; README)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
