@@ -391,6 +391,8 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 
 # --- Sessions, cookies and HTTPS ---------------------------------------------------------------
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# Database sessions; a database outage while saving one is a 500, not a 400 (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 # Seconds without a request after which a session ends (accounts.middleware); a session also
 # ends SESSION_COOKIE_AGE after login however busy it is. Staff see many patients' records, often
 # on shared desktops: 30 minutes. Patients see only their own, mostly on their own phone, often
