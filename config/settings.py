@@ -518,6 +518,10 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "trials.models.FollowUp.Status",
         "FlagStatusEnum": "safety.models.Flag.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_invalid_pages",
+    ],
     # `<id:...>` (core/converters.py): a 64-bit id of at most 18 digits.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}

@@ -43,6 +43,11 @@ class FlagSerializer(serializers.ModelSerializer):
     patient_id = serializers.IntegerField(read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     handled_by_id = serializers.IntegerField(read_only=True, allow_null=True)
+    # Empty until the flag is resolved (DRF drops allow_blank from read-only model fields, so
+    # the schema said one of the outcomes, never "").
+    outcome = serializers.ChoiceField(
+        choices=Flag.Outcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Flag

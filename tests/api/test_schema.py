@@ -189,3 +189,27 @@ def test_the_docs_page_runs_no_inline_script(client):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_every_paginated_list_documents_404_for_a_page_that_does_not_exist(client, schema):
+    """DRF answers 404 "Invalid page." past the last page (found by the API fuzz)."""
+    paginated = [
+        (path, method)
+        for path, method, operation in _operations(schema)
+        if any(p["name"] == "page" for p in operation.get("parameters", []))
+    ]
+    assert ("/api/v1/patients/", "get") in paginated
+    for path, method in paginated:
+        response = schema["paths"][path][method]["responses"]["404"]
+        assert response["content"]["application/json"]["schema"]["$ref"] == ERROR_REF
+
+    client.force_login(ClinicianFactory())
+    answer = client.get(f"{reverse('api:patient_list')}?page=99")
+    assert answer.status_code == HTTPStatus.NOT_FOUND
+    assert answer.json()["code"] == "not_found"
+
+
+def test_a_flag_not_yet_resolved_may_have_an_empty_outcome(schema):
+    outcome = schema["components"]["schemas"]["Flag"]["properties"]["outcome"]
+
+    assert any(_resolve(schema, option).get("enum") == [""] for option in outcome["oneOf"])
