@@ -33,8 +33,9 @@ class UserAdmin(admin.ModelAdmin):
         "date_joined",
         "last_login",
         "audit_log",
+        "subject_access",
     ]
-    readonly_fields = ["role", "date_joined", "last_login", "audit_log"]
+    readonly_fields = ["role", "date_joined", "last_login", "audit_log", "subject_access"]
     inlines = [PatientProfileInline]
 
     def get_inlines(self, request, obj):
@@ -52,6 +53,14 @@ class UserAdmin(admin.ModelAdmin):
             obj.pk,
             url,
             obj.pk,
+        )
+
+    @admin.display(description="Their data")
+    def subject_access(self, obj):
+        # records (above accounts) serves the page; a URL name, not an import.
+        return format_html(
+            '<a href="{}">A copy of their data (subject access)</a>',
+            reverse("records:subject_access", args=[obj.pk]),
         )
 
     def save_model(self, request, obj, form, change):

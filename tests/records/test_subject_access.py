@@ -393,3 +393,11 @@ def test_asking_needs_a_login(client):
     response = client.post(reverse("records:subject_access_ask"))
     assert response.status_code == HTTPStatus.FOUND
     assert reverse("account_login") in response["Location"]
+
+
+def test_the_user_admin_links_to_the_copy(client, people):
+    _login_admin(client)
+    alice = people["alice"]
+    page = client.get(reverse("admin:accounts_user_change", args=[alice.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert people["url"] in page.content.decode()
