@@ -101,3 +101,21 @@ def test_the_api_docs_render_without_a_csp_violation(desk):
     # The page's nonce-carrying style block applied.
     background = desk.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(250, 250, 250)"
+
+
+def test_a_patients_pages_run_without_a_csp_violation(desk):
+    """The product's own pages: htmx (told not to inject its indicator style), the progress
+    charts, the check-in form and the help page."""
+    patient = PatientFactory()
+
+    _open(desk, "/accounts/login/")
+    desk.get_by_label("Email address").fill(patient.email)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("main").get_by_role("button", name="Log in", exact=True).click()
+    desk.wait_for_url("**/me/")
+    _assert_no_violations(desk)
+
+    for path in ("/me/", "/check-in/", "/progress/", "/notifications/", "/help/", "/account/"):
+        _open(desk, path)
+        assert desk.evaluate("typeof window.htmx") == "object", path
+        _assert_no_violations(desk)
