@@ -17,6 +17,7 @@ import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
@@ -408,6 +409,30 @@ def test_a_failed_login_reads_the_same_for_a_known_and_an_unknown_address(patien
     assert known.status_code == unknown.status_code == HTTPStatus.OK
     assert known.redirect_chain == unknown.redirect_chain
     assert known_page == unknown_page
+
+
+class CountingHasher(MD5PasswordHasher):
+    """A fast hasher that counts the passwords it hashes: the time a login takes is that of
+    its hashing, so equal counts mean no timing difference worth measuring."""
+
+    hashed = 0
+
+    def encode(self, password, salt):
+        type(self).hashed += 1
+        return super().encode(password, salt)
+
+
+def test_a_failed_login_hashes_as_much_for_an_unknown_address(patient, settings):
+    """Django's and allauth's backends each hash a dummy password for an unknown address, as
+    they check the real one for a known address: no timing tells them apart."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+
+    def hashes_for(email: str) -> int:
+        CountingHasher.hashed = 0
+        Client().post(reverse("account_login"), {"login": email, "password": "wrong-password-1"})
+        return CountingHasher.hashed
+
+    assert hashes_for(patient.email) == hashes_for(UNKNOWN) >= 1
 
 
 def test_a_password_reset_request_reads_the_same_and_mails_the_same(patient, mailoutbox):
