@@ -33,7 +33,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), "")
 REDIS_SERVER = shutil.which("redis-server")
-VAR_DIR = "var/test-faults-run"
+# The product's var dir (static files, beat schedule, logs); one per pytest-xdist process.
+VAR_DIR = "var/test-faults-run" + (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 
 def _missing() -> str:

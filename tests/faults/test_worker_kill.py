@@ -18,8 +18,12 @@ import signal
 import time
 from collections import Counter
 
+import pytest
+
 from tests.faults import provider
 from tests.faults.conftest import report
+
+pytestmark = pytest.mark.faults  # the conftest adds it too; explicit for -m
 
 NOTICES = 60
 KILLS = 20
@@ -104,7 +108,7 @@ def test_a_worker_killed_twenty_times_mid_send_sends_every_notice_once(
         if record["event"] == "accepted":
             first_sender.setdefault(record["message_id"], record["pid"])
     repeats_explained = all(first_sender[message_id] in killed for message_id in repeated)
-    lost_workers = product.log("worker").count("WorkerLostError")
+    lost_workers = product.log("worker").count("Task handler raised error: WorkerLostError")
     report(
         f"Worker pool process SIGKILLed {KILLS} times mid-send",
         {
