@@ -158,7 +158,7 @@ def test_postgresql_and_redis_come_from_their_urls(tmp_path):
     )
     assert values["conn_max_age"] == 60
     assert values["health_checks"] is True
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "core.cache.ResilientRedisCache"
     assert values["cache_location"] == "redis://cache.internal:6380/2"
     assert values["broker"] == "redis://cache.internal:6380/2"
     assert values["results"] == "redis://cache.internal:6380/2"
