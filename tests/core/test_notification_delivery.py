@@ -89,7 +89,7 @@ def test_send_queues_the_delivery_task_only_after_commit(
         callbacks[0]()
 
     delivery = notification.deliveries.get()
-    apply_async.assert_called_once_with(args=[delivery.pk], queue="default")
+    apply_async.assert_called_once_with(args=[delivery.pk], queue="default", ignore_result=True)
 
 
 def test_urgent_notice_goes_on_the_escalation_queue(clinician, django_capture_on_commit_callbacks):
@@ -100,7 +100,7 @@ def test_urgent_notice_goes_on_the_escalation_queue(clinician, django_capture_on
         notification = _send(clinician, urgent=True)
 
     delivery = notification.deliveries.get()
-    apply_async.assert_called_once_with(args=[delivery.pk], queue="escalation")
+    apply_async.assert_called_once_with(args=[delivery.pk], queue="escalation", ignore_result=True)
 
 
 def test_rolled_back_send_leaves_no_notice_and_queues_nothing(
