@@ -28,7 +28,8 @@ What it does, from a clean checkout, on the local PostgreSQL and Redis (as `.ci/
      the moderation log, the outreach queue;
    - the admin: the admin home, invitations, the Django admin and its audit log.
 5. Prints, per page: requests, throughput, p50/p95/p99 latency and errors (any answer other than
-   the page's expected status, or no answer), writes it as JSON to var/bench/load.json, stops
+   the page's expected status, no answer, or an answer without the production headers: a strict
+   Content-Security-Policy, HSTS, and no-store for a logged-in user), writes it as JSON to var/bench/load.json, stops
    every process it started and exits non-zero on any error.
 
 The driver is this script's own threads with `requests` (one session each, keep-alive), not
@@ -330,6 +331,18 @@ PATIENT_LINK = re.compile(r'href="/patients/(\d+)/"')
 HELD_LINK = re.compile(r'href="/moderation/posts/(\d+)/"')
 
 
+def _header_problem(response, *, logged_in: bool) -> str:
+    """The production headers hold under load too: a missing one counts as an error."""
+    csp = response.headers.get("Content-Security-Policy", "")
+    if "default-src 'self'" not in csp or "unsafe-inline" in csp:
+        return f"Content-Security-Policy missing or loose on {response.url}"
+    if "max-age=31536000" not in response.headers.get("Strict-Transport-Security", ""):
+        return f"no HSTS on {response.url}"
+    if logged_in and "no-store" not in response.headers.get("Cache-Control", ""):
+        return f"no no-store for a logged-in user on {response.url}"
+    return ""
+
+
 def _answer(response) -> str:
     if response is None:
         return "no answer"
@@ -343,6 +356,7 @@ class User:
         self.http = requests.Session()
         # As production's proxy says: the browser's request was HTTPS.
         self.http.headers.update({"X-Forwarded-Proto": "https", "User-Agent": "exhale-load"})
+        self.logged_in = False
 
     # One request, timed and checked; returns the response (or None when there was none).
     def call(self, method: str, path: str, page: str, expect=(200,), data=None):
@@ -366,8 +380,10 @@ class User:
             RESULTS.record(page, time.perf_counter() - started, False, type(exc).__name__)
             return None
         elapsed = time.perf_counter() - started
-        ok = response.status_code in expect
-        RESULTS.record(page, elapsed, ok, f"{response.status_code} for {method} {path}")
+        problem = _header_problem(response, logged_in=self.logged_in)
+        ok = response.status_code in expect and not problem
+        detail = problem or f"{response.status_code} for {method} {path}"
+        RESULTS.record(page, elapsed, ok, detail)
         return response
 
     def log_in(self) -> None:
@@ -402,6 +418,8 @@ class User:
                 raise RuntimeError(
                     f"{self.person.role} could not pass the second factor: {_answer(response)}"
                 )
+
+        self.logged_in = True
 
     def think(self) -> None:
         time.sleep(self.rng.uniform(0.5, 1.5) * ARGS.think)
