@@ -1,20 +1,21 @@
 """Where accounts listens to Django's and allauth's signals, for session security only.
 
 STYLE prefers allauth's adapters to signals, but allauth has no adapter method for a second
-factor being added, removed or reset, only signals; and a factor deleted in the Django admin
-sends none of those, so a model signal covers every way a factor can go.
+factor being added, removed or reset; its own signals for those are sent after commit and not
+at all when an admin deletes a factor in the Django admin. The model's signals cover every way,
+within the request that makes the change (allauth's AccountMiddleware keeps it at hand).
 """
 
 from __future__ import annotations
 
+from allauth.core import context as allauth_context
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import signals as auth_signals
-from django.contrib.auth import update_session_auth_hash
 from django.core.cache import cache
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 
 from accounts import services
 from accounts.middleware import activity_mark
@@ -27,26 +28,31 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
         activity_mark(request.session, signed_in=True)
 
 
-def on_factor_added(sender, request, user, authenticator, **kwargs) -> None:
-    services.user_sessions_end(user=user, reason=f"{authenticator.type}_added", request=request)
+def on_factor_saved(sender, instance: Authenticator, created: bool, **kwargs) -> None:
+    """A factor set up in a web request. Outside one (the demo seed, a test's factory) the
+    owner has just been created and has no session to end."""
+    request = allauth_context.request
+    if created and request is not None:
+        _factor_changed(instance, "added", request)
 
 
 def on_factor_deleted(sender, instance: Authenticator, **kwargs) -> None:
-    """Removed by the user, reset (recovery codes regenerated) or deleted by an admin: every
-    session of the user ends. Their own, if they did it themselves, is kept by the allauth
-    signal that follows (on_factor_changed_in_session)."""
-    user = User.objects.filter(pk=instance.user_id).first()
-    if user is not None:
-        services.user_sessions_end(user=user, reason=f"{instance.type}_removed")
+    _factor_changed(instance, "removed", allauth_context.request)
 
 
-def on_factor_changed_in_session(sender, request, user, authenticator, **kwargs) -> None:
-    """The user removed or reset a factor themselves: on_factor_deleted has already ended every
-    session; this one, where they did it, carries on under a new key."""
-    current = getattr(request, "user", None)
-    if current is not None and current.is_authenticated and current.pk == user.pk:
-        current.refresh_from_db(fields=["session_generation"])
-        update_session_auth_hash(request, current)
+def _factor_changed(authenticator: Authenticator, change: str, request) -> None:
+    """Every session of the factor's owner ends; the request making the change carries on if it
+    is the owner's own (accounts.services.user_sessions_end). Once per request is enough:
+    regenerating recovery codes deletes one set and makes another."""
+    done = getattr(request, "_exhale_sessions_ended", set()) if request is not None else set()
+    if authenticator.user_id in done:
+        return
+    user = User.objects.filter(pk=authenticator.user_id).first()
+    if user is None:
+        return
+    services.user_sessions_end(user=user, reason=f"{authenticator.type}_{change}", request=request)
+    if request is not None:
+        request._exhale_sessions_ended = done | {user.pk}
 
 
 def totp_code_lifetime() -> int:
@@ -65,10 +71,8 @@ def on_factor_used(sender, request, user, authenticator, **kwargs) -> None:
 
 def connect() -> None:
     auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="accounts.idle_clock")
-    mfa_signals.authenticator_added.connect(on_factor_added, dispatch_uid="accounts.mfa_added")
     mfa_signals.authenticator_used.connect(on_factor_used, dispatch_uid="accounts.mfa_used")
+    post_save.connect(on_factor_saved, sender=Authenticator, dispatch_uid="accounts.mfa_saved")
     post_delete.connect(
         on_factor_deleted, sender=Authenticator, dispatch_uid="accounts.mfa_deleted"
     )
-    for signal in (mfa_signals.authenticator_removed, mfa_signals.authenticator_reset):
-        signal.connect(on_factor_changed_in_session, dispatch_uid=f"accounts.mfa_{id(signal)}")

@@ -331,10 +331,6 @@ def test_removing_totp_ends_the_other_sessions_and_keeps_this_one(clinician):
     assert AuditEvent.objects.filter(action="sessions.ended", target_id=str(clinician.pk)).exists()
 
 
-# allauth sends "added" and "reset" once the change is committed, still within the request; a
-# test inside one never-committed transaction would never see them, so this one commits (one
-# test for both, as emptying the database after it takes seconds).
-@pytest.mark.django_db(transaction=True)
 def test_adding_totp_or_regenerating_codes_ends_the_other_sessions_and_keeps_this_one(client):
     from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
 
