@@ -648,7 +648,8 @@ MATRIX: dict[str, Row] = {
 # audited (or its row must say why not, with audit=False and a reason in the exemptions below).
 RECORD_KEYWORDS = {"patient_id", "user_id", "flag_id", "participant_id", "event_id"}
 NOT_A_RECORD_READ = {
-    # Forms that show only the patient's first name and what the form asks; saving is audited.
+    # The withdrawal form names the participant by study ID only; recording it is audited.
+    "trials:participant_withdraw",
 }
 
 
@@ -761,6 +762,23 @@ def test_every_url_pattern_is_reachable():
         if resolve(url).view_name != name:
             shadowed.append(f"{name}: {url} → {resolve(url).view_name}")
     assert not shadowed, "\n".join(shadowed)
+
+
+def test_every_staff_page_of_a_record_is_audited_in_the_matrix():
+    """A staff page (GET) whose route names a patient, flag, participant or adverse event must
+    have audit=True, so the matrix checks that reading it writes an audit row; or be listed in
+    NOT_A_RECORD_READ with the reason it shows no record."""
+    unaudited = [
+        name
+        for name, route, _entry in _patterns()
+        if name in MATRIX
+        and MATRIX[name].get
+        and MATRIX[name].ok & STAFF
+        and _route_keywords(route) & RECORD_KEYWORDS
+        and not MATRIX[name].audit
+        and name not in NOT_A_RECORD_READ
+    ]
+    assert not unaudited, f"Say audit=True (or why not) for: {unaudited}"
 
 
 def test_every_api_operation_is_in_the_matrix():
