@@ -101,7 +101,7 @@ ALEX_CRAVINGS = [
     (15, 10, 8, "home", "alone", "eating", 4, False),
     (12, 19, 9, "home", "smokers", "social", 5, True),
     (10, 9, 7, "transport", "alone", "bored", 5, False),
-    (7, 15, 6, "work", "others", "stressed", 5, False),
+    (7, 15, 6, "work", "other", "stressed", 5, False),
     (4, 20, 5, "home", "family", "relaxing", 7, False),
     (2, 8, 4, "home", "alone", "eating", 7, False),
 ]

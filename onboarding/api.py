@@ -34,8 +34,13 @@ class StepSerializer(serializers.Serializer):
     done = serializers.BooleanField()
     left_for_later = serializers.BooleanField(source="skipped")
     is_current = serializers.BooleanField()
-    first_seen_at = serializers.DateTimeField(source="record.first_seen_at", default=None)
-    completed_at = serializers.DateTimeField(source="record.completed_at", default=None)
+    # None for a step not seen or not done yet.
+    first_seen_at = serializers.DateTimeField(
+        source="record.first_seen_at", default=None, allow_null=True
+    )
+    completed_at = serializers.DateTimeField(
+        source="record.completed_at", default=None, allow_null=True
+    )
     assisted = serializers.SerializerMethodField()
 
     def get_assisted(self, status_) -> bool:

@@ -4,6 +4,27 @@ from __future__ import annotations
 
 ERROR_REF = "#/components/schemas/Error"
 INVALID_PAGE = "No such page: `page` is past the last page, or not a page number."
+THROTTLED = "Too many requests; try again later."
+
+
+def _error(description: str) -> dict:
+    return {
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "description": description,
+    }
+
+
+def document_rate_limits(result, generator, request, public):
+    """Every operation of a rate-limited view (DRF's throttles: all but crisis help) may answer
+    429; say so where the view did not."""
+    for path, _, method, callback in generator.endpoints or []:
+        view = getattr(callback, "cls", None)
+        if view is None or not view().get_throttles():
+            continue
+        operation = result.get("paths", {}).get(path, {}).get(method.lower())
+        if operation is not None:
+            operation["responses"].setdefault("429", _error(THROTTLED))
+    return result
 
 
 def document_invalid_pages(result, generator, request, public):
@@ -15,11 +36,5 @@ def document_invalid_pages(result, generator, request, public):
                 continue
             parameters = operation.get("parameters", [])
             if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
-                operation["responses"].setdefault(
-                    "404",
-                    {
-                        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
-                        "description": INVALID_PAGE,
-                    },
-                )
+                operation["responses"].setdefault("404", _error(INVALID_PAGE))
     return result

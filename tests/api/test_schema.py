@@ -213,3 +213,20 @@ def test_a_flag_not_yet_resolved_may_have_an_empty_outcome(schema):
     outcome = schema["components"]["schemas"]["Flag"]["properties"]["outcome"]
 
     assert any(_resolve(schema, option).get("enum") == [""] for option in outcome["oneOf"])
+
+
+def test_every_rate_limited_operation_documents_429(schema):
+    """Every view but crisis help has DRF's throttles (found by the API fuzz: a public text
+    answered an undocumented 429)."""
+    for path, method, operation in _operations(schema):
+        if path == "/api/v1/crisis-resources/":
+            assert "429" not in operation["responses"]
+        else:
+            assert "429" in operation["responses"], (path, method)
+
+
+def test_a_step_not_reached_yet_has_no_dates(schema):
+    step = schema["components"]["schemas"]["Step"]["properties"]
+
+    assert step["first_seen_at"]["nullable"] is True
+    assert step["completed_at"]["nullable"] is True
