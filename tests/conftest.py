@@ -69,6 +69,19 @@ def _collected_static():
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Factories give every user a password, and the production hasher (PBKDF2, a million
+    rounds) costs about half a second of CPU each: tests hash with MD5. The production hashers
+    stay listed, so a hash made by a subprocess (a Celery worker, manage.py) still checks."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=fast):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits, TOTP replay marks and cached pages never leak between tests."""
