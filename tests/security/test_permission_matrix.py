@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import date
 from io import StringIO
@@ -845,6 +846,7 @@ def test_permission_matrix(world, no_throttle):
     problems: list[tuple[str, str, str, str, str]] = []
     requests = 0
     seen_by = set()  # who saw A's real name: the check below must be able to fail
+    started = (time.process_time(), time.perf_counter())
 
     def problem(url, method, role, expected, got):
         problems.append((url, method.upper(), role, expected, got))
@@ -909,7 +911,8 @@ def test_permission_matrix(world, no_throttle):
                     for secret in (A_NAME, A_EMAIL):
                         if secret in body:
                             problem(url, method, role, "no A's name/email", f"shows {secret!r}")
-    print(f"permission matrix: {requests} requests")
+    cpu, wall = time.process_time() - started[0], time.perf_counter() - started[1]
+    print(f"permission matrix: {requests} requests, {cpu:.0f} s CPU, {wall:.0f} s wall")
     # Her own pages, her clinician's and the admin's show her name: the leak check has teeth.
     assert {"patient_a", "clinician_a", "admin"} <= seen_by
     if os.environ.get("MATRIX_DUMP"):
