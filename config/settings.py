@@ -522,6 +522,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.document_invalid_pages",
         "core.api.schema.document_rate_limits",
+        "core.api.schema.document_unsupported_media_types",
     ],
     # `<id:...>` (core/converters.py): a 64-bit id of at most 18 digits.
     "PATH_CONVERTER_OVERRIDES": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 ERROR_REF = "#/components/schemas/Error"
 INVALID_PAGE = "No such page: `page` is past the last page, or not a page number."
 THROTTLED = "Too many requests; try again later."
+UNSUPPORTED_MEDIA_TYPE = "The body is not in a media type this operation takes (JSON)."
 
 
 def _error(description: str) -> dict:
@@ -24,6 +25,16 @@ def document_rate_limits(result, generator, request, public):
         operation = result.get("paths", {}).get(path, {}).get(method.lower())
         if operation is not None:
             operation["responses"].setdefault("429", _error(THROTTLED))
+    return result
+
+
+def document_unsupported_media_types(result, generator, request, public):
+    """Every operation that takes a body answers 415 to one in another media type (DRF's
+    parsers); say so on each."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("415", _error(UNSUPPORTED_MEDIA_TYPE))
     return result
 
 

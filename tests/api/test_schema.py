@@ -230,3 +230,15 @@ def test_a_step_not_reached_yet_has_no_dates(schema):
 
     assert step["first_seen_at"]["nullable"] is True
     assert step["completed_at"]["nullable"] is True
+
+
+def test_every_operation_with_a_body_documents_415(client, schema):
+    """A body in another media type is a 415 (found by the API fuzz)."""
+    for path, method, operation in _operations(schema):
+        if "requestBody" in operation:
+            assert "415" in operation["responses"], (path, method)
+
+    client.force_login(ClinicianFactory())
+    answer = client.post(reverse("api:invitation_list"), "x", content_type="text/plain")
+    assert answer.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert answer.json()["code"] == "unsupported_media_type"
