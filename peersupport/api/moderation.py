@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsPeer, IsPeerOrAdmin
 from core.api.errors import error_responses
 from core.api.pagination import StandardPagination
+from core.converters import MAX_ID
 from peersupport import selectors
 from peersupport.api.common import (
     TAG_MODERATION,
@@ -288,8 +289,13 @@ class MessageTemplateListApi(APIView):
 
 
 class ModerationLogFilterSerializer(serializers.Serializer):
-    group = serializers.IntegerField(required=False, min_value=1, help_text="One group's id.")
-    actor = serializers.IntegerField(required=False, min_value=1, help_text="One moderator's id.")
+    # Bounded like ids in URLs: a number beyond 64 bits reached the database and answered 500.
+    group = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="One group's id."
+    )
+    actor = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="One moderator's id."
+    )
 
 
 class ModerationLogApi(APIView):

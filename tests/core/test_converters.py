@@ -11,7 +11,7 @@ from django.urls.converters import IntConverter
 
 from accounts import services as account_services
 from core.converters import MAX_ID, IdConverter
-from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, PeerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,16 @@ def test_the_admin_with_a_huge_id_does_not_fail(client):
     response = client.get(f"/admin/accounts/user/{TOO_BIG}/change/")
 
     assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+
+
+def test_a_huge_id_in_a_query_filter_is_a_400_not_a_500(client):
+    """The moderation log's `actor` and `group` filters (found by the API fuzz)."""
+    _, key = account_services.api_token_create(user=PeerFactory(), name="laptop")
+
+    for query in (f"actor={TOO_BIG}", f"group={TOO_BIG}", f"actor={MAX_ID}"):
+        response = client.get(
+            f"/api/v1/moderation/actions/?{query}", HTTP_AUTHORIZATION=f"Token {key}"
+        )
+
+        expected = HTTPStatus.OK if str(MAX_ID) in query else HTTPStatus.BAD_REQUEST
+        assert response.status_code == expected, query
