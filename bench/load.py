@@ -29,8 +29,8 @@ What it does, from a clean checkout, on the local PostgreSQL and Redis (as `.ci/
    - the admin: the admin home, invitations, the Django admin and its audit log.
 5. Prints, per page: requests, throughput, p50/p95/p99 latency and errors (any answer other than
    the page's expected status, no answer, or an answer without the production headers: a strict
-   Content-Security-Policy, HSTS, and no-store for a logged-in user), writes it as JSON to var/bench/load.json, stops
-   every process it started and exits non-zero on any error.
+   Content-Security-Policy, HSTS, and no-store for a logged-in user), writes it as JSON to
+   var/bench/load.json, stops every process it started and exits non-zero on any error.
 
 The driver is this script's own threads with `requests` (one session each, keep-alive), not
 locust: locust brings gevent and its monkey-patching into the process that also seeds the
