@@ -8,10 +8,11 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from trials import outcomes
 from trials.exports import EXPORT_VERSION, files
@@ -105,7 +106,13 @@ def test_text_a_spreadsheet_would_take_for_a_formula_is_escaped(world):
 def test_a_negative_number_is_written_as_a_number(world):
     world.participants["A"].allocation.__class__.objects.filter(
         participant=world.participants["A"]
-    ).update(allocated_at=world.now - timedelta(days=58))
+    ).update(
+        # Noon on a local date: `now - 58 days` late in the evening crossed midnight when the
+        # clocks differed then (British Summer Time) and made it -3.
+        allocated_at=timezone.make_aware(
+            datetime.combine(timezone.localdate(world.now) - timedelta(days=58), time(12))
+        )
+    )
     rows = _by_id(_csv("checkins", world.trial), world, "A")
     assert rows[0]["day_since_randomisation"] == "-2"
 
