@@ -411,7 +411,8 @@ def _script(day, hours_ago) -> list[Line]:
             "hands",
             c,
             "bea",
-            hours_ago(5),
+            # Late last night at the earliest, so it is the newest thread whatever the hour.
+            max(hours_ago(5), day(1, "21:40")),
             "Five days until my quit date. Trying to plan what to do with my hands in the "
             "evenings. Any ideas?",
         ),

@@ -4,7 +4,7 @@ post waiting for a moderator and a 1:1 conversation; made once however often the
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import Notification, NotificationDelivery
+from peersupport import demo as demo_module
 from peersupport import selectors, services
 from peersupport.models import (
     Conversation,
@@ -122,6 +123,20 @@ def test_weeks_of_conversation_with_replies_from_members_and_the_peer_specialist
     newest = shared.filter(kind="member", parent__isnull=True).latest("created_at")
     assert list(selectors.unanswered_posts_for(group_ids=group_ids)) == [newest]
     assert services.unanswered_posts_nudge() == 0
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_newest_thread_is_the_unanswered_one_whatever_the_hour_the_demo_is_seeded(hour):
+    """The script is placed relative to now: seeded just after midnight, "five hours ago" fell
+    before last night's conversation and the waiting thread was no longer the newest."""
+    clock = demo_module._Clock()
+    clock.now = datetime.combine(clock.today, time(hour, 30), tzinfo=clock.zone)
+    lines = demo_module._script(clock.day, clock.hours_ago)
+
+    threads = [line for line in lines if line.parent is None and line.author != "jo"]
+    newest = max(threads, key=lambda line: line.at)
+    assert newest.key == "hands"
+    assert all(line.at < clock.now for line in lines)
 
 
 def test_an_announcement_and_programme_content_approved_by_the_demo_clinician():
