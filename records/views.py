@@ -32,7 +32,7 @@ def subject_access_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if not permissions.can_export_subject_access(request.user):
         raise Http404("No such page.")
     person = get_object_or_404(User, pk=user_id)
-    form = SubjectAccessForm(request.POST or None)
+    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         # Audited before the first byte: the row commits with this call, whatever follows.
         subject_access_record(

@@ -238,6 +238,11 @@ def test_an_admin_downloads_the_copy_audited_before_the_first_byte(client, peopl
     missing = client.post(people["url"], {})
     assert missing.status_code == HTTPStatus.BAD_REQUEST
     assert not AuditEvent.objects.filter(action=EXPORTED).exists()
+    # The summary links to the first choice; the message stands by the choices too.
+    html = missing.content.decode()
+    assert html.count("Choose why you are producing the copy.") == 2
+    assert 'href="#id_purpose_0"' in html
+    assert 'aria-describedby="id_purpose_helptext id_purpose_error"' in html
 
     response = client.post(people["url"], {"purpose": "subject_request"})
     assert response.status_code == HTTPStatus.OK
