@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.urls import reverse
 
 from accounts.models import Role
@@ -36,3 +38,17 @@ def password_login(client, user, password: str = factories.PASSWORD):
 def mfa_authenticate(client, code: str):
     """POST a second-factor code to allauth's authenticate page."""
     return client.post(reverse("mfa_authenticate"), {"code": code})
+
+
+def reset_password_by_email(client, user, mailoutbox, new_password: str):
+    """Asks for a reset link for `user`, follows the link from the email and sets `new_password`
+    through allauth's pages; returns the answer to the new password."""
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    link = next(
+        line.strip() for line in mailoutbox[-1].body.splitlines() if "/password/reset/key/" in line
+    )
+    form = client.get(link, follow=True)
+    assert form.status_code == HTTPStatus.OK
+    return client.post(
+        form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password}
+    )

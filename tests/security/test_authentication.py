@@ -27,7 +27,12 @@ from django.urls.converters import get_converters
 from accounts.middleware import ALLOWED_PREFIXES
 from accounts.models import Role
 from accounts.receivers import totp_code_lifetime
-from tests.accounts.helpers import logged_in_user_id, mfa_authenticate, password_login
+from tests.accounts.helpers import (
+    logged_in_user_id,
+    mfa_authenticate,
+    password_login,
+    reset_password_by_email,
+)
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -299,22 +304,10 @@ def test_wrong_second_factor_codes_are_limited_per_account(clinician):
 # --- A password reset does not skip the second factor ---------------------------------------------
 
 
-def _reset_password(client, user, mailoutbox, new_password: str):
-    client.post(reverse("account_reset_password"), {"email": user.email})
-    link = next(
-        line.strip() for line in mailoutbox[-1].body.splitlines() if "/password/reset/key/" in line
-    )
-    form = client.get(link, follow=True)
-    assert form.status_code == HTTPStatus.OK
-    return client.post(
-        form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password}
-    )
-
-
 def test_a_password_reset_logs_nobody_in_and_staff_still_need_their_code(
     client, clinician, mailoutbox
 ):
-    response = _reset_password(client, clinician, mailoutbox, "a-brand-new-passphrase")
+    response = reset_password_by_email(client, clinician, mailoutbox, "a-brand-new-passphrase")
 
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == reverse("account_reset_password_from_key_done")
@@ -330,7 +323,7 @@ def test_a_password_reset_logs_nobody_in_and_staff_still_need_their_code(
 
 
 def test_a_password_reset_does_not_log_a_patient_in_either(client, patient, mailoutbox):
-    _reset_password(client, patient, mailoutbox, "a-brand-new-passphrase")
+    reset_password_by_email(client, patient, mailoutbox, "a-brand-new-passphrase")
 
     assert logged_in_user_id(client) is None
     password_login(client, patient, password="a-brand-new-passphrase")
@@ -338,7 +331,7 @@ def test_a_password_reset_does_not_log_a_patient_in_either(client, patient, mail
 
 
 def test_a_reset_link_works_once(client, patient, mailoutbox):
-    _reset_password(client, patient, mailoutbox, "a-brand-new-passphrase")
+    reset_password_by_email(client, patient, mailoutbox, "a-brand-new-passphrase")
     link = next(
         line.strip() for line in mailoutbox[0].body.splitlines() if "/password/reset/key/" in line
     )

@@ -18,7 +18,12 @@ from accounts import services
 from accounts.middleware import LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
 from accounts.models import ApiToken
 from core.models import AuditEvent
-from tests.accounts.helpers import logged_in_user_id, mfa_authenticate, password_login
+from tests.accounts.helpers import (
+    logged_in_user_id,
+    mfa_authenticate,
+    password_login,
+    reset_password_by_email,
+)
 from tests.factories import PASSWORD, AdminFactory, ClinicianFactory, PatientFactory, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -280,22 +285,10 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(patien
 def test_resetting_the_password_by_email_ends_every_session(client, patient, mailoutbox):
     elsewhere = _logged_in(patient)
 
-    _reset_password(client, patient, mailoutbox, "a-brand-new-passphrase")
+    reset_password_by_email(client, patient, mailoutbox, "a-brand-new-passphrase")
 
     elsewhere.get(reverse("accounts:patient_home"))
     assert logged_in_user_id(elsewhere) is None
-
-
-def _reset_password(client, user, mailoutbox, new_password: str):
-    client.post(reverse("account_reset_password"), {"email": user.email})
-    link = next(
-        line.strip() for line in mailoutbox[-1].body.splitlines() if "/password/reset/key/" in line
-    )
-    form = client.get(link, follow=True)
-    assert form.status_code == HTTPStatus.OK
-    return client.post(
-        form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password}
-    )
 
 
 # --- Second factor changes ------------------------------------------------------------------------
