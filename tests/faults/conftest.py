@@ -275,9 +275,10 @@ class Product:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def manage(self, *args: str, timeout: float = 300) -> str:
+    def _python(self, args: list[str], timeout: float) -> str:
+        """Run this Python with `args` in the product's environment; its stdout."""
         result = subprocess.run(
-            [sys.executable, "manage.py", *args],
+            [sys.executable, *args],
             cwd=BASE_DIR,
             env=self.env,
             capture_output=True,
@@ -287,19 +288,14 @@ class Product:
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
 
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        return self._python(["manage.py", *args], timeout)
+
     def script(self, source: str, timeout: float = 300) -> dict:
         """Run Python in the product's environment (Django set up); it prints one JSON line."""
         prelude = "import django, json\ndjango.setup()\n"
-        result = subprocess.run(
-            [sys.executable, "-c", prelude + source],
-            cwd=BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        stdout = self._python(["-c", prelude + source], timeout)
+        return json.loads(stdout.strip().splitlines()[-1])
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("ab")

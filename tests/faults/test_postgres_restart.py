@@ -49,6 +49,16 @@ def test_postgres_restart_fails_requests_cleanly_and_the_app_recovers(
     product = product_factory(fresh_db.url, redis_server.url)
     seeded = product.script(SEED)
     sessions, ids, today = seeded["sessions"], seeded["ids"], seeded["today"]
+    # Every check-in here says thoughts of self-harm: each raises a flag and an urgent notice.
+    crisis_check_in = {
+        "day": today,
+        "cigarettes": 1,
+        "craving": 4,
+        "mood": 5,
+        "sleep": "ok",
+        "harm_thoughts": "yes",
+        "note": "",
+    }
     product.start_web()
     product.start_worker()
     # The worker is up and has used the database before the restart: a first check-in's email
@@ -57,15 +67,7 @@ def test_postgres_restart_fails_requests_cleanly_and_the_app_recovers(
         "POST",
         f"{product.base_url}/api/v1/check-ins/",
         sessions[-1],
-        {
-            "day": today,
-            "cigarettes": 1,
-            "craving": 4,
-            "mood": 5,
-            "sleep": "ok",
-            "harm_thoughts": "yes",
-            "note": "",
-        },
+        crisis_check_in,
     )
     assert status == 201
     with fresh_db.connect() as conn:
@@ -87,15 +89,7 @@ def test_postgres_restart_fails_requests_cleanly_and_the_app_recovers(
                 "POST",
                 f"{product.base_url}/api/v1/check-ins/",
                 sessions[i],
-                {
-                    "day": today,
-                    "cigarettes": 1,
-                    "craving": 4,
-                    "mood": 5,
-                    "sleep": "ok",
-                    "harm_thoughts": "yes",
-                    "note": "",
-                },
+                crisis_check_in,
                 timeout=40,
             )
             page_status, page_seconds, page = http("GET", f"{product.base_url}/", sessions[i])
