@@ -24,8 +24,8 @@ from onboarding.models import Consent
 from records.services.subject_access import subject_access_build
 from tests.cessation.factories import CheckInFactory
 from tests.trials.helpers import a_recruiting_trial
-from tests.trials.participation_helpers import a_randomised_patient
-from trials.models import FollowUp, Participant, Withdrawal
+from tests.trials.participation_helpers import a_follow_up_due_in_2030, a_randomised_patient
+from trials.models import Participant, Withdrawal
 from trials.services import participation
 
 pytestmark = pytest.mark.django_db
@@ -87,18 +87,8 @@ def test_leaving_the_programme_is_recorded_and_keeps_the_record_and_the_study(ta
 
 
 def test_leaving_the_study_keeps_what_was_collected_stops_collecting_and_is_recorded(taking_part):
-    trial, patient, participant = taking_part
-    point = trial.points.first()
-    FollowUp.objects.get_or_create(
-        participant=participant,
-        point=point,
-        defaults={
-            "anchor_date": "2030-01-01",
-            "due_on": "2030-01-29",
-            "window_opens_on": "2030-01-26",
-            "window_closes_on": "2030-02-12",
-        },
-    )
+    _trial, patient, participant = taking_part
+    a_follow_up_due_in_2030(participant)
     onboarding_services.consent_withdraw(
         patient=patient, by=patient, kind=Consent.Kind.TRIAL, reason="privacy"
     )

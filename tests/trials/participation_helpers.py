@@ -7,7 +7,7 @@ from onboarding import services as onboarding_services
 from onboarding.models import Consent
 from onboarding.steps import TRIAL_CONSENT
 from tests.onboarding.helpers import a_clinician, a_new_patient, at_step, consent_version
-from trials.models import Participant, Trial
+from trials.models import FollowUp, Participant, Trial
 from trials.services import participation
 
 
@@ -56,3 +56,18 @@ def a_randomised_patient(trial: Trial, **kwargs) -> tuple[User, Participant]:
     about_you(patient)
     participant.refresh_from_db()
     return patient, participant
+
+
+def a_follow_up_due_in_2030(participant: Participant) -> FollowUp:
+    """The participant's first follow-up, due far in the future (so still open), made once."""
+    followup, _ = FollowUp.objects.get_or_create(
+        participant=participant,
+        point=participant.trial.points.first(),
+        defaults={
+            "anchor_date": "2030-01-01",
+            "due_on": "2030-01-29",
+            "window_opens_on": "2030-01-26",
+            "window_closes_on": "2030-02-12",
+        },
+    )
+    return followup

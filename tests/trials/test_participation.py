@@ -20,6 +20,7 @@ from tests.factories import PeerFactory
 from tests.onboarding.helpers import a_clinician, a_new_patient, at_step, consent_version
 from tests.trials.helpers import SEED, a_recruiting_trial, a_trial
 from tests.trials.participation_helpers import (
+    a_follow_up_due_in_2030,
     a_randomised_patient,
     about_you,
     an_enrolled_patient,
@@ -242,17 +243,7 @@ def test_a_patient_who_joined_before_onboarding_answers_on_the_page_alone(client
 def test_withdrawing_the_study_consent_stops_follow_ups_with_a_record():
     trial = a_recruiting_trial()
     patient, participant = a_randomised_patient(trial)
-    point = trial.points.first()
-    followup, _ = FollowUp.objects.get_or_create(
-        participant=participant,
-        point=point,
-        defaults={
-            "anchor_date": "2030-01-01",
-            "due_on": "2030-01-29",
-            "window_opens_on": "2030-01-26",
-            "window_closes_on": "2030-02-12",
-        },
-    )
+    followup = a_follow_up_due_in_2030(participant)
     onboarding_services.consent_withdraw(
         patient=patient, by=patient, kind=Consent.Kind.TRIAL, reason="privacy"
     )
