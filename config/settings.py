@@ -474,7 +474,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
+# Fingerprinted names (exhale.<hash>.css, what every page links to) are cached for ten years and
+# marked immutable by WhiteNoise whatever this says. This is the lifetime of a file's plain name
+# (css/exhale.css), whose content changes with a release: a year there would keep old files.
+WHITENOISE_MAX_AGE = 60
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
