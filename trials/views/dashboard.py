@@ -4,11 +4,13 @@ admin's home page."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
@@ -92,10 +94,12 @@ def dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
             "trial": trial,
             "d": figures,
             "flow": flow,
-            "diagram": consort.diagram(flow),
+            # Made only when the page is not kept already (the template caches it).
+            "diagram": SimpleLazyObject(lambda: consort.diagram(flow)),
             "consort_definition": _(consort.DEFINITION),
-            "chart": recruitment_chart(figures.recruitment),
+            "chart": SimpleLazyObject(lambda: recruitment_chart(figures.recruitment)),
             "levels": consort.LEVELS,
+            "page_seconds": settings.TRIAL_DASHBOARD_MAX_AGE,
         },
     )
     add_never_cache_headers(response)
