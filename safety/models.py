@@ -162,6 +162,18 @@ class Flag(TimeStampedModel):
             models.Index(fields=["handled_by", "status"], name="flag_handler_status"),
             models.Index(fields=["patient", "-created_at"], name="flag_patient_created"),
             models.Index(fields=["status", "-severity_rank", "created_at"], name="flag_queue"),
+            # The flag queue's "resolved in the last two weeks": the newest of one clinician's
+            # resolved flags, as handler or resolver, without reading the years before.
+            models.Index(
+                fields=["handled_by", "-resolved_at"],
+                condition=models.Q(status="resolved"),
+                name="flag_handler_resolved",
+            ),
+            models.Index(
+                fields=["resolved_by", "-resolved_at"],
+                condition=models.Q(status="resolved"),
+                name="flag_resolver_resolved",
+            ),
         ]
 
     def __str__(self) -> str:
