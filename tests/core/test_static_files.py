@@ -145,3 +145,21 @@ def test_names_without_a_fingerprint_are_not_long_cached(page_assets):
         assert response.status_code == HTTPStatus.OK, plain_url
         assert "immutable" not in response["Cache-Control"], plain_url
         assert _max_age(response) <= 10 * 60, f"{plain_url}: {response['Cache-Control']}"
+
+
+def test_pages_are_gzip_compressed_for_a_browser_that_asks(client):
+    """Pages too (core.middleware.PageGZipMiddleware): a thread of 50 replies is about 200 KB of
+    HTML and 10 KB sent. The API's JSON is left as it is."""
+    gzip_please = {"accept-encoding": "gzip, deflate"}
+    plain = client.get(reverse("safety:crisis"))
+    zipped = client.get(reverse("safety:crisis"), headers=gzip_please)
+    assert not plain.has_header("Content-Encoding")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert "<h1>" in gzip.decompress(zipped.content).decode()
+    assert len(zipped.content) < len(plain.content) / 2
+
+    api = client.get(reverse("api:crisis_resource_list"), headers=gzip_please)
+    assert api.status_code == HTTPStatus.OK
+    assert not api.has_header("Content-Encoding")
+    assert api.json()
