@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+# A page's sections are rendered with the request too (accounts/sections.py), and every such
+# render runs the context processors: the count is worked out once per request, not per section
+# (the clinician's page about a patient counted it five times).
+_UNREAD_ATTR = "_exhale_unread_notifications"
+
 
 def exhale(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    from core.selectors import notification_unread_count
+    unread = getattr(request, _UNREAD_ATTR, None)
+    if unread is None:
+        from core.selectors import notification_unread_count
 
-    return {"unread_notifications": notification_unread_count(recipient=user)}
+        unread = notification_unread_count(recipient=user)
+        setattr(request, _UNREAD_ATTR, unread)
+    return {"unread_notifications": unread}

@@ -98,16 +98,17 @@ class Row:
 # raising one needs a reason. Every page starts with the session and the user (staff: and their
 # second factor) and ends with the unread-notices badge of the header ("+ badge"); a staff API
 # request asks for the second factor twice (the MFA middleware, then DRF's permission). A page
-# about a patient writes its audit row ("audit"). Repeats the counts show and nobody has fixed
-# yet (each fixed, not growing): the badge is counted again by each section rendered with the
-# request; the patient's home and progress read the profile's time zone more than once.
+# about a patient writes its audit row ("audit"). The badge is counted once per request however
+# many sections a page renders (core/context_processors.py). Repeats left (fixed, not growing):
+# the patient's home and progress read the profile (its time zone) more than once, and the
+# home reads the onboarding journey twice.
 BUDGETS: list[Row] = [
     # --- The patient (Bea: in the trial's programme arm, in both groups, a safety plan) ---
     # Profile; onboarding card (journey, steps); quit-tracking card (profile, plan, CO, three
     # sums of check-ins, 28 days of them, time zone, cravings by day, health timeline,
     # medications); badge; groups card (memberships with group names, conversation); the study
-    # card (participation); onboarding's "carry on" (journey, steps); badge twice more.
-    Row("accounts:patient_home", "patient", 24, "Blue Kettle"),
+    # card (participation); onboarding's "carry on" (journey, steps).
+    Row("accounts:patient_home", "patient", 22, "Blue Kettle"),
     # Time zone, the days with check-ins this week, the day's check-in; badge.
     Row("cessation:checkin", "patient", 6, "check"),
     Row("cessation:checkin_day", "patient", 6, "check"),
@@ -131,15 +132,15 @@ BUDGETS: list[Row] = [
     Row("safety:crisis", "patient", 4, "116 123"),  # the safety plan; badge
     Row("trials:study", "patient", 6, "study"),  # participation, follow-ups, consent; badge
     Row("onboarding:consents", "patient", 6, "agree"),  # consents, texts in force; badge
-    Row("accounts:account", "patient", 7, "bea@exhale.demo"),  # factors, consents, audit
+    Row("accounts:account", "patient", 6, "bea@exhale.demo"),  # factors, consents, audit
     # --- The clinician (Dr Okafor: every demo patient and each unit's new ones) ---
     # A page of the caseload + count, open invitations, onboarding's column (journeys, steps).
     Row("accounts:clinician_home", "clinician", 9, "Budget Patient"),
     # Profile, audit; flags card; quit-tracking card (as the patient's progress, plus recent
     # check-ins, medications, schedule, missed days, outreach, quit-date changes); groups card
     # (group name, posts, memberships, moderation); onboarding card (journey, steps); trial card
-    # (participation, trial, follow-ups, adverse events, points); badge five times.
-    Row("accounts:patient_detail", "clinician", 40, "Beatrice"),
+    # (participation, trial, follow-ups, adverse events, points); badge.
+    Row("accounts:patient_detail", "clinician", 36, "Beatrice"),
     # A page of the queue + count, on call, recently resolved; badge.
     Row("safety:flag_queue", "clinician", 8, "Budget Patient"),
     # Flag, audit, signals, events, earlier flags, recent check-ins and cravings, colleagues.
@@ -158,7 +159,7 @@ BUDGETS: list[Row] = [
     # Caseload page + count, the groups they moderate and what waits there, onboarding's
     # column; badge, and the moderation and outreach counts of the peer's menu.
     Row("accounts:peer_home", "peer", 13, "Budget"),
-    Row("accounts:patient_detail", "peer", 15, "Bea", label="peer"),  # groups, onboarding
+    Row("accounts:patient_detail", "peer", 14, "Bea", label="peer"),  # groups, onboarding
     # Groups, held posts, open reports, unanswered posts, waiting conversations; menu.
     Row("peersupport:moderation", "peer", 11, "Budget held"),
     # Post, audit, membership, reports, thread, history, templates, author's post counts.
@@ -173,8 +174,8 @@ BUDGETS: list[Row] = [
     Row("cessation_staff:outreach_queue", "peer", 9, "Budget"),  # open, done; menu
     # --- The admin and trial manager (Morgan) ---
     # Staff page + count, moderation, waiting messages, onboarding, texts, the trials'
-    # headlines, recent staff access; badge four times (sections).
-    Row("accounts:admin_home", "admin", 16, "Exhale feasibility trial"),
+    # headlines, recent staff access; badge.
+    Row("accounts:admin_home", "admin", 13, "Exhale feasibility trial"),
     # Trial, arms, points; the figures kept by trials/dashboard_cache.py.
     Row("trials:dashboard", "admin", 7, "Exhale feasibility trial"),
     # The figures computed (none kept): 33 set-based queries over the whole trial.
