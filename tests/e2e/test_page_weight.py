@@ -5,10 +5,11 @@ poor connections).
 
 Measured in Chromium through the DevTools protocol: the browser cache is off, and each request's
 `encodedDataLength` at Network.loadingFinished (the bytes received for it, headers included) is
-summed by resource type. The live server answers static files through WhiteNoise from what
-`collectstatic` wrote with the production storage (tests/conftest.py, tests/e2e/conftest.py), so
-the stylesheets and scripts are the fingerprinted, gzip-compressed files production serves; the
-test checks each one came so.
+summed by resource type. The live server runs the production middleware: WhiteNoise answers
+static files from what `collectstatic` wrote with the production storage (tests/conftest.py,
+tests/e2e/conftest.py), the fingerprinted, gzip-compressed files production serves, and pages are
+gzipped (core.middleware.PageGZipMiddleware); the test checks each page, stylesheet and script
+came compressed, and each static file under a fingerprinted name, cached for good.
 
 The data are the demo's (`seed_demo`: four patients with weeks of history, two groups, a 1:1
 conversation, the trial), with every list a patient scrolls filled to what one page shows at
