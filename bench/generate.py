@@ -895,6 +895,8 @@ def groups_fill(cur, world: World, rng: random.Random, empty: str) -> None:
 
     # Posts: each by a member of the group, at a time while they used Exhale; written in time
     # order (ids grow with time, as in production), threads and replies decided in that order.
+    # A reply goes to one of the group's 30 latest threads, chosen by each thread's appeal
+    # (Pareto-distributed: most threads get a few replies, a few get a page or more).
     memberships = [(g, p) for p in world.patients for g in p.groups]
     now_s = (world.now - world.start).total_seconds()
     stamps = []
@@ -912,14 +914,19 @@ def groups_fill(cur, world: World, rng: random.Random, empty: str) -> None:
     first_reply: dict[int, float] = {}
     replies = defaultdict(int)
     author_of: dict[int, int] = {}
+    appeal: dict[int, float] = {}
+    busiest_group_threads = []
     for n, (t, g, author) in enumerate(stamps):
         pk = first_id + n
         author_of[pk] = author
         threads = recent[g]
         if not threads or rng.random() < 0.2:
             threads.append(pk)
+            appeal[pk] = rng.paretovariate(1.2)
+            if g == 0:
+                busiest_group_threads.append(pk)
         else:
-            parent[n] = threads[-1 - min(int(rng.expovariate(0.35)), len(threads) - 1)]
+            parent[n] = rng.choices(threads, weights=[appeal[k] for k in threads])[0]
         r = rng.random()
         if now_s - t < 3 * 86400 and r < 0.03:
             status[n] = "held"
@@ -932,8 +939,8 @@ def groups_fill(cur, world: World, rng: random.Random, empty: str) -> None:
             if parent[n] and author_of[parent[n]] != author:
                 first_reply.setdefault(parent[n], t)
                 replies[parent[n]] += 1
-    # The thread web.py reads: of the busiest group's latest published threads, the busiest.
-    busy = [pk for pk in recent[0] if status[pk - first_id] == "published"]
+    # The thread web.py reads: the busiest group's published thread with the most replies.
+    busy = [pk for pk in busiest_group_threads if status[pk - first_id] == "published"]
     world.thread_id = max(busy, key=lambda pk: replies[pk]) if busy else 0
     bodies = [
         " ".join(rng.sample(SENTENCES, rng.randint(1, 4))) for _ in range(3000)
