@@ -106,16 +106,16 @@ class Row:
 # home reads the onboarding journey twice.
 BUDGETS: list[Row] = [
     # --- The patient (Bea: in the trial's programme arm, in both groups, a safety plan) ---
-    # Profile; onboarding card (journey, steps); quit-tracking card (profile, plan, CO, three
-    # sums of check-ins, 28 days of them, time zone, cravings by day, health timeline,
+    # Profile; onboarding card (journey, steps); quit-tracking card (profile, plan, CO, the sums
+    # since the quit date, 28 days of check-ins, time zone, cravings by day, health timeline,
     # medications); badge; groups card (memberships with group names, conversation); the study
     # card (participation); onboarding's "carry on" (journey, steps).
-    Row("accounts:patient_home", "patient", 22, "Blue Kettle"),
+    Row("accounts:patient_home", "patient", 20, "Blue Kettle"),
     # Time zone, the days with check-ins this week, the day's check-in; badge.
     Row("cessation:checkin", "patient", 6, "check"),
     Row("cessation:checkin_day", "patient", 6, "check"),
-    # The quit-tracking card's eleven, as on the home page; badge.
-    Row("cessation:progress", "patient", 14, "progress"),
+    # The quit-tracking card's nine, as on the home page; badge.
+    Row("cessation:progress", "patient", 12, "progress"),
     Row("cessation:quit_plan", "patient", 4, "quit"),  # plan; badge
     Row("cessation:craving", "patient", 4, "craving"),  # plan; badge
     Row("cessation:co_readings", "patient", 6, "ppm"),  # time zone, page of readings + count
@@ -142,7 +142,7 @@ BUDGETS: list[Row] = [
     # check-ins, medications, schedule, missed days, outreach, quit-date changes); groups card
     # (group name, posts, memberships, moderation); onboarding card (journey, steps); trial card
     # (participation, trial, follow-ups, adverse events, points); badge.
-    Row("accounts:patient_detail", "clinician", 36, "Beatrice"),
+    Row("accounts:patient_detail", "clinician", 34, "Beatrice"),
     # A page of the queue + count, on call, recently resolved; badge.
     Row("safety:flag_queue", "clinician", 8, "Budget Patient"),
     # Flag, audit, signals, events, earlier flags, recent check-ins and cravings, colleagues.
@@ -198,7 +198,7 @@ BUDGETS: list[Row] = [
     Row("api:crisis_resource_list", "patient", 2, "116 123"),
     Row("api:checkin_list", "patient", 4, "harm_thoughts"),  # page + count
     Row("api:craving_list", "patient", 4, "intensity"),  # page + count
-    Row("api:progress", "patient", 13, "quit"),  # the progress page's eleven
+    Row("api:progress", "patient", 11, "quit"),  # the progress page's nine
     Row("api:onboarding_consents", "patient", 3, "programme"),
     Row("api:peer_group_list", "patient", 4, "Budget group"),  # page + count
     Row("api:peer_thread_list", "patient", 7, "Budget thread"),  # as the group page
@@ -216,7 +216,7 @@ BUDGETS: list[Row] = [
     Row("api:patient_checkin_list", "clinician", 9, "harm_thoughts"),  # access, audit, page
     Row("api:patient_co_reading_list", "clinician", 9, "ppm"),  # access, audit, page
     Row("api:patient_detail", "clinician", 6, "Beatrice"),  # access, audit
-    Row("api:patient_progress", "clinician", 18, "quit"),  # access, audit, the eleven
+    Row("api:patient_progress", "clinician", 16, "quit"),  # access, audit, the nine
     Row("api:patient_onboarding", "clinician", 8, "steps"),  # access, audit, journey, steps
     Row("api:patient_fhir_bundle", "clinician", 8, "72166-2"),  # audit, check-ins, follow-ups
     Row("api:moderation_queue", "peer", 9, "Budget held"),  # as the moderation page
