@@ -102,15 +102,14 @@ class Row:
 # request asks for the second factor twice (the MFA middleware, then DRF's permission). A page
 # about a patient writes its audit row ("audit"). The badge is counted once per request however
 # many sections a page renders (core/context_processors.py). Repeats left (fixed, not growing):
-# the patient's home and progress read the profile (its time zone) more than once, and the
-# home reads the onboarding journey twice.
+# the patient's home and progress read the profile (its time zone) more than once.
 BUDGETS: list[Row] = [
     # --- The patient (Bea: in the trial's programme arm, in both groups, a safety plan) ---
     # Profile; onboarding card (journey, steps); quit-tracking card (profile, plan, CO, the sums
     # since the quit date, 28 days of check-ins, time zone, cravings by day, health timeline,
     # medications); badge; groups card (memberships with group names, conversation); the study
-    # card (participation); onboarding's "carry on" (journey, steps).
-    Row("accounts:patient_home", "patient", 20, "Blue Kettle"),
+    # card (participation; the journey only while the study is still to answer).
+    Row("accounts:patient_home", "patient", 18, "Blue Kettle"),
     # Time zone, the days with check-ins this week, the day's check-in; badge.
     Row("cessation:checkin", "patient", 6, "check"),
     Row("cessation:checkin_day", "patient", 6, "check"),

@@ -183,10 +183,10 @@ def patient_home_section(request: HttpRequest, profile: PatientProfile | None) -
     participant = selectors.participant_current(patient=request.user)
     if participant is None:
         return ""
-    journey = onboarding_selectors.journey_state_for(patient=request.user)
-    invite = participant.status == Participant.Status.ENROLLED and (
-        journey is None or journey.current is None or journey.current.key != TRIAL_CONSENT
-    )
+    invite = False
+    if participant.status == Participant.Status.ENROLLED:  # the journey only matters then
+        journey = onboarding_selectors.journey_state_for(patient=request.user)
+        invite = journey is None or journey.current is None or journey.current.key != TRIAL_CONSENT
     return render_to_string(
         "trials/participation/_patient_home.html",
         {"participant": participant, "invite": invite},
