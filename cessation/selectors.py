@@ -26,7 +26,7 @@ from cessation.models import (
     OutreachTask,
     QuitPlan,
 )
-from cessation.services import patient_today, review_medications
+from cessation.services import review_medications
 from cessation.services.schedules import schedule_default
 from core.services import audit_record
 
@@ -94,7 +94,8 @@ def dashboard_for(*, patient: User, today: date | None = None) -> Dashboard:
     """The quit plan, progress arithmetic, 4-week charts and the health timeline. Five queries,
     however many weeks of check-ins there are: sums are done by the database, charts read only
     the last four weeks."""
-    today = today or patient_today(patient)
+    zone = _zone(patient)  # read once: the patient's today and the cravings' days
+    today = today or timezone.localtime(timezone.now(), zone).date()
     plan = quit_plan_for(patient=patient)
     co_readings = list(COReading.objects.filter(patient=patient).order_by("-taken_on", "-id")[:20])
     result = None
@@ -127,7 +128,6 @@ def dashboard_for(*, patient: User, today: date | None = None) -> Dashboard:
             "day", "cigarettes", "craving", "mood"
         )
     )
-    zone = _zone(patient)
     cravings = list(
         Craving.objects.filter(
             patient=patient, at__gte=datetime.combine(start, time.min, tzinfo=zone)
