@@ -91,9 +91,10 @@ class Dashboard:
 
 
 def dashboard_for(*, patient: User, today: date | None = None) -> Dashboard:
-    """The quit plan, progress arithmetic, 4-week charts and the health timeline. Five queries,
-    however many weeks of check-ins there are: sums are done by the database, charts read only
-    the last four weeks."""
+    """The quit plan, progress arithmetic, 4-week charts and the health timeline. Eight queries
+    (time zone, plan, CO readings, sums, four weeks of check-ins, cravings by day, timeline,
+    medications to review), however many weeks of check-ins there are: sums are done by the
+    database, charts read only the last four weeks (tests/test_query_budgets.py)."""
     zone = _zone(patient)  # read once: the patient's today and the cravings' days
     today = today or timezone.localtime(timezone.now(), zone).date()
     plan = quit_plan_for(patient=patient)
