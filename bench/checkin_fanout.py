@@ -156,21 +156,14 @@ for _name, _value in (
 
 import psycopg  # noqa: E402
 
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
+from bench import _common as common  # noqa: E402
+from bench._common import say  # noqa: E402
 
 # --- 1. database and broker ---------------------------------------------------------------------
 
 
 def database_reset() -> None:
-    with psycopg.connect(f"{ARGS.postgres.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{ARGS.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{ARGS.database}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=BASE_DIR, check=True
-    )
+    common.database_reset(ARGS.postgres, ARGS.database)
 
 
 def redis_flush() -> None:
@@ -195,7 +188,7 @@ def data_fill(now: datetime) -> tuple[list[int], list[int]]:
     with psycopg.connect(DATABASE_URL) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY accounts_user (id, password, email, full_name, preferred_name, role, "
-            "is_active, date_joined) FROM STDIN"
+            "is_active, date_joined, session_generation) FROM STDIN"
         ) as copy:
             for pk in clinicians:
                 copy.write_row(
@@ -208,6 +201,7 @@ def data_fill(now: datetime) -> tuple[list[int], list[int]]:
                         "clinician",
                         True,
                         joined,
+                        0,
                     )
                 )
             due_set = set(due_ids)
@@ -222,6 +216,7 @@ def data_fill(now: datetime) -> tuple[list[int], list[int]]:
                         "patient",
                         True,
                         joined,
+                        0,
                     )
                 )
         cur.execute(
@@ -246,7 +241,7 @@ def data_fill(now: datetime) -> tuple[list[int], list[int]]:
                 )
         with cur.copy(
             "COPY cessation_checkinschedule (patient_id, frequency, times, early_times, "
-            "quiet_start, quiet_end, is_active, next_due_at, next_missed_check_at, "
+            "quiet_start, quiet_end, is_active, paused_for, next_due_at, next_missed_check_at, "
             "missed_in_row, created_at, updated_at) FROM STDIN"
         ) as copy:
             due_set = set(due_ids)
@@ -260,6 +255,7 @@ def data_fill(now: datetime) -> tuple[list[int], list[int]]:
                         "22:00",
                         "08:00",
                         True,
+                        "",
                         due_at if pk in due_set else later,
                         later,
                         0,

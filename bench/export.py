@@ -30,7 +30,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import resource
 import secrets
 import statistics
@@ -89,10 +88,8 @@ if not ARGS.child:
 
 import psycopg  # noqa: E402
 
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
+from bench import _common as common  # noqa: E402
+from bench._common import say  # noqa: E402
 
 # --- the child: one export ----------------------------------------------------------------------
 
@@ -129,12 +126,7 @@ def child() -> None:
 
 
 def database_reset() -> None:
-    with psycopg.connect(f"{ARGS.postgres.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{ARGS.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{ARGS.database}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=BASE_DIR, check=True
-    )
+    common.database_reset(ARGS.postgres, ARGS.database)
 
 
 # --- 2. data ------------------------------------------------------------------------------------
@@ -169,7 +161,7 @@ def data_fill(now: datetime):
     with psycopg.connect(DATABASE_URL) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY accounts_user (id, password, email, full_name, preferred_name, role, "
-            "is_active, date_joined) FROM STDIN"
+            "is_active, date_joined, session_generation) FROM STDIN"
         ) as copy:
             copy.write_row(
                 (
@@ -181,11 +173,22 @@ def data_fill(now: datetime):
                     "clinician",
                     True,
                     joined,
+                    0,
                 )
             )
             for pk in patient_ids:
                 copy.write_row(
-                    (pk, "!", f"p{pk}@bench.invalid", f"Patient {pk}", "", "patient", True, joined)
+                    (
+                        pk,
+                        "!",
+                        f"p{pk}@bench.invalid",
+                        f"Patient {pk}",
+                        "",
+                        "patient",
+                        True,
+                        joined,
+                        0,
+                    )
                 )
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), max(id)) "
@@ -311,30 +314,6 @@ def run_psql(select_sql: str) -> float:
     return time.perf_counter() - started
 
 
-def versions() -> dict:
-    import django
-
-    with psycopg.connect(DATABASE_URL) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "os": platform.platform(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "psycopg": psycopg.__version__,
-        "postgresql": pg,
-    }
-
-
 def main() -> int:
     if ARGS.child:
         child()
@@ -389,7 +368,7 @@ def main() -> int:
         },
         "targets": {"ratio": TARGET_RATIO, "peak_rss_mb": TARGET_MEMORY_MB},
         "met": ratio <= TARGET_RATIO and peak_mb < TARGET_MEMORY_MB,
-        "versions": versions(),
+        "versions": common.versions(DATABASE_URL),
         "total_seconds": round(time.perf_counter() - began, 1),
         "at": now.isoformat(timespec="seconds"),
     }

@@ -122,21 +122,14 @@ os.environ.update(
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
+from bench import _common as common  # noqa: E402
+from bench._common import percentile, say  # noqa: E402
 
 # --- 1. database and broker ---------------------------------------------------------------------
 
 
 def database_reset() -> None:
-    with psycopg.connect(f"{ARGS.postgres.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{ARGS.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{ARGS.database}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=BASE_DIR, check=True
-    )
+    common.database_reset(ARGS.postgres, ARGS.database)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=BASE_DIR,
@@ -627,12 +620,6 @@ def users_log_in(users: list[User], at_once: int = 4) -> None:
 
 
 # --- 5. report ----------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest rank: the smallest value with at least q% of the values at or below it."""
-    rank = max(1, int(-(-q * len(sorted_values) // 100)))
-    return sorted_values[rank - 1]
 
 
 def report(results: Results, elapsed: float, title: str) -> dict:
