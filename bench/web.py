@@ -29,7 +29,8 @@ What it does, on the database bench/generate.py filled (`exhale_bench_web`), the
    a deployment (trials.tasks.dashboard_refresh_task); here a thread of this script does what
    that task does, on the same schedule.
 4. Prints per page: requests, requests/s, p50/p95/p99, errors (any answer but 200, or none),
-   queries and size of an answer, and the ratios to the floor; writes it to var/bench/web.json;
+   queries and size of an answer (as sent: gzipped, since the driver asks as a browser does),
+   and the ratios to the floor; writes it to var/bench/web.json;
    stops gunicorn; exits non-zero when a target is missed: every page at least 0.5x the floor's
    throughput and at most 2x its p95, the trial dashboard's p95 under 500 ms.
 """
@@ -261,10 +262,18 @@ class Page:
 
 
 def request_once(pool: urllib3.HTTPConnectionPool, page: Page):
-    headers = {"X-Forwarded-Proto": "https", "User-Agent": "exhale-bench-web"}
+    # As a phone's browser asks: compressed if the server will (the pages are gzipped). The body
+    # is not unzipped here: its size is what went over the wire.
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "User-Agent": "exhale-bench-web",
+        "Accept-Encoding": "gzip",
+    }
     if page.cookie:
         headers["Cookie"] = page.cookie
-    return pool.request("GET", page.path, headers=headers, redirect=False, retries=False)
+    return pool.request(
+        "GET", page.path, headers=headers, redirect=False, retries=False, decode_content=False
+    )
 
 
 def run_slice(page: Page, seconds: float, *, counted: bool) -> None:
