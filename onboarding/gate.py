@@ -17,11 +17,13 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+from core.request_memo import forget, remembered
 from onboarding.selectors import programme_open_to
 
 logger = logging.getLogger(__name__)
 
 REMEMBER_FOR_SECONDS = 15 * 60
+_MEMO = "onboarding.programme_open"
 _OPEN, _CLOSED = "open", "closed"
 
 
@@ -34,6 +36,11 @@ def _answer_key(patient_id: int, generation) -> str:
 
 
 def programme_open(patient) -> bool:
+    # Asked by the middleware, the page's frame and each of its sections: once per request.
+    return remembered(_MEMO, patient.pk, lambda: _programme_open(patient))
+
+
+def _programme_open(patient) -> bool:
     try:
         # The generation is read before the database: see the module's docstring.
         generation = cache.get(_generation_key(patient.pk), 0)
@@ -54,6 +61,7 @@ def programme_open(patient) -> bool:
 
 
 def _new_generation(patient_id: int) -> None:
+    forget(_MEMO, patient_id)
     try:
         cache.set(_generation_key(patient_id), time.time_ns(), None)
     except Exception:

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from core.request_memo import forget, remembered
 from onboarding.models import Consent
 from trials.models import Participant, Trial, Withdrawal
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 REMEMBER_FOR_SECONDS = 15 * 60
 _ALL_KEY = "trials.study_generation.all"
+_MEMO = "trials.study_state"
 
 CONSENT_STEP_STATUSES = (
     Participant.Status.ENROLLED,
@@ -104,6 +106,11 @@ def study_state_from_db(patient) -> StudyState:
 def study_state(patient) -> StudyState:
     if patient is None or not getattr(patient, "pk", None):
         return NOBODY
+    # Asked by the middleware, the page's frame and each of its sections: once per request.
+    return remembered(_MEMO, patient.pk, lambda: _study_state(patient))
+
+
+def _study_state(patient) -> StudyState:
     try:
         generations = cache.get_many([_patient_key(patient.pk), _ALL_KEY])
         answer_key = _answer_key(
@@ -160,7 +167,8 @@ def consent_step_applies(patient) -> bool:
     return study_state(patient).consent_step
 
 
-def _bump(key: str) -> None:
+def _bump(key: str, patient_id: int | None) -> None:
+    forget(_MEMO, patient_id)  # None: everybody's
     try:
         cache.set(key, time.time_ns(), None)
     except Exception:
@@ -169,12 +177,12 @@ def _bump(key: str) -> None:
 
 def study_forget(patient) -> None:
     """The patient's participation changed: every device asks the database again."""
-    key = _patient_key(patient.pk)
-    _bump(key)
-    transaction.on_commit(lambda: _bump(key))
+    key, patient_id = _patient_key(patient.pk), patient.pk
+    _bump(key, patient_id)
+    transaction.on_commit(lambda: _bump(key, patient_id))
 
 
 def study_forget_all() -> None:
     """A trial changed state (recruitment opened or closed, trial closed): everybody asks again."""
-    _bump(_ALL_KEY)
-    transaction.on_commit(lambda: _bump(_ALL_KEY))
+    _bump(_ALL_KEY, None)
+    transaction.on_commit(lambda: _bump(_ALL_KEY, None))
