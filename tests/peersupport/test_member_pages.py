@@ -5,6 +5,7 @@ real status codes."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, timedelta
 from http import HTTPStatus
 
@@ -825,6 +826,44 @@ def test_a_member_reacts_and_takes_it_back(me_client, me, group):
     assert not Reaction.objects.exists()
 
 
+def test_the_posts_one_form_gives_or_takes_back_the_kind_of_the_button_pressed(
+    me_client, me, group
+):
+    post = published(member_of(group), group)
+    url = reverse("peersupport:react", args=[group.slug, post.pk])
+    thread = reverse("peersupport:thread", args=[group.slug, post.pk])
+
+    me_client.post(url, {"kind": "heart"})
+    me_client.post(url, {"kind": "hug"})
+    page = content(me_client.get(thread))
+    form = page[page.index(f'id="reactions-{post.pk}"') :]
+    form = form[: form.index("</form>")]
+    assert form.count("<form") == 0  # one form for the four kinds
+    assert form.count("csrfmiddlewaretoken") == 1
+    # Given: its button takes it back; not given: its button gives it.
+    assert _buttons(form) == [
+        ("remove", "heart"),
+        ("kind", "strong"),
+        ("kind", "clap"),
+        ("remove", "hug"),
+    ]
+
+    response = me_client.post(url, {"remove": "heart"})  # the "heart" button, pressed again
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert set(Reaction.objects.filter(post=post, member=me).values_list("kind", flat=True)) == {
+        "hug"
+    }
+    unknown = me_client.post(url, {"remove": "dislike"}, follow=True)
+    assert Reaction.objects.filter(post=post, member=me).count() == 1
+    assert "You have not reacted like this." in messages_of(unknown)
+
+
+def _buttons(form: str) -> list[tuple[str, str]]:
+    """(name, value) of each reaction button, in order."""
+    return re.findall(r'<button type="submit"\s+name="(\w+)"\s+value="(\w+)"', form)
+
+
 def test_reacting_twice_or_with_an_unknown_kind_changes_nothing_and_says_why(me_client, me, group):
     post = published(member_of(group), group)
     _react(me_client, group, post)
@@ -858,7 +897,7 @@ def test_with_htmx_reacting_sends_back_only_the_reactions(me_client, me, group):
     assert f'id="reactions-{post.pk}"' in part
     strong = part[part.index(f'id="react-{post.pk}-strong"') :]
     assert 'aria-pressed="true"' in strong[:200]
-    assert 'name="remove" value="1"' in part
+    assert _buttons(part)[1] == ("remove", "strong")  # its button now takes it back
 
     again = me_client.post(
         reverse("peersupport:react", args=[group.slug, post.pk]),

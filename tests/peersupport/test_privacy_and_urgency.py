@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from peersupport import selectors, services
 from peersupport.models import CRISIS_REASON_FOR_AUTHOR, Post
+from peersupport.views.member import REPLIES_PER_PAGE
 from tests.factories import PatientFactory, PeerFactory
 from tests.peersupport.helpers import a_group, a_patient, member_of
 from tests.peersupport.test_moderation import held_post
@@ -159,7 +160,8 @@ def test_a_long_conversation_is_paged_and_a_new_reply_lands_on_the_last_page(
     settings.PEERSUPPORT_PREMODERATED_POSTS = 0
     thread = post(member_of(group), group).post
     replier = member_of(group)
-    for n in range(55):
+    per_page = REPLIES_PER_PAGE  # 20
+    for n in range(2 * per_page + 5):
         Post.objects.create(
             group=group,
             author=replier,
@@ -175,9 +177,9 @@ def test_a_long_conversation_is_paged_and_a_new_reply_lands_on_the_last_page(
 
     first = client.get(url).content.decode()
     assert "Reply number 00." in first
-    assert "Reply number 49." in first
-    assert "Reply number 50." not in first
-    assert "Page 1 of 2" in first
+    assert f"Reply number {per_page - 1:02d}." in first
+    assert f"Reply number {per_page:02d}." not in first
+    assert "Page 1 of 3" in first
 
     response = client.post(
         reverse("peersupport:reply_create", args=[group.slug, thread.pk]),
@@ -188,8 +190,8 @@ def test_a_long_conversation_is_paged_and_a_new_reply_lands_on_the_last_page(
     assert response["Location"] == f"{url}?page=last#post-{reply.pk}"
     last = client.get(f"{url}?page=last").content.decode()
     assert "Keep going, all of you." in last
-    assert "Reply number 54." in last
-    assert "Reply number 00." not in last
+    assert f"Reply number {2 * per_page + 4:02d}." in last
+    assert f"Reply number {2 * per_page - 1:02d}." not in last
 
 
 def test_my_posts_says_when_the_conversation_a_reply_was_in_has_gone(client, group, moderator):
