@@ -28,10 +28,14 @@ def trials_all() -> QuerySet[Trial]:
     return Trial.objects.select_related("manager").prefetch_related("arms", "points")
 
 
-def trial_get(*, slug: str) -> Trial:
+def trial_get(*, slug: str, with_design: bool = True) -> Trial:
+    """The trial, 404 if none; with its arms and follow-up points unless `with_design` is False
+    (the dashboard reads its own, and only when its kept page is out of date: two queries
+    fewer per view)."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(trials_all(), slug=slug)
+    trials = trials_all() if with_design else Trial.objects.select_related("manager")
+    return get_object_or_404(trials, slug=slug)
 
 
 def participant_current(*, patient) -> Participant | None:

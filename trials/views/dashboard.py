@@ -28,7 +28,7 @@ CHART_TOP = 14
 def _trial_for(request: HttpRequest, slug: str) -> Trial:
     if not permissions.can_see_dashboard(request.user):
         raise Http404
-    return selectors.trial_get(slug=slug)
+    return selectors.trial_get(slug=slug, with_design=False)
 
 
 def recruitment_chart(recruitment: metrics.Recruitment) -> dict | None:
