@@ -114,7 +114,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # HTML pages gzip-compressed for browsers that ask (a thread of 50 replies: 200 KB → 10 KB),
+    # HTML pages gzip-compressed for browsers that ask (a page of a thread: 54 KB → 5 KB),
     # so every patient page stays under 100 KB on a cheap phone (docs/performance.md, "Page
     # weight"). Outside everything that writes the body; static files are compressed already.
     "core.middleware.PageGZipMiddleware",
