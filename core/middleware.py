@@ -46,8 +46,9 @@ class SecurityHeadersMiddleware:
 class PageGZipMiddleware(GZipMiddleware):
     """Django's GZipMiddleware, with its padding against BREACH (random bytes in each answer,
     "Heal The Breach"), for HTML pages only: what a patient's phone loads, where a page of a
-    thread (the opening post and 20 replies) is 54 KB of markup and 5 KB gzipped. The API's answers (25 items a page) and
-    downloads (streamed exports, archives already zipped) go as they are."""
+    thread (the opening post and 20 replies) is 54 KB of markup and 5 KB gzipped. The API's
+    answers (25 items a page) and downloads (streamed exports, archives already zipped) go as
+    they are."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
