@@ -3,8 +3,14 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Built CONCURRENTLY on PostgreSQL (core/migration_operations.py): check-ins go on being
+    # written while the index over millions of them is built. The new index first, then the old
+    # one dropped, so that the patient's sums always have one.
+    atomic = False
 
     dependencies = [
         ('cessation', '0005_checkinschedule_paused_for'),
@@ -12,12 +18,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='checkin',
-            name='checkin_patient_day',
-        ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='checkin',
             index=models.Index(fields=['patient', '-day', 'cigarettes'], name='checkin_patient_day_cigs'),
+        ),
+        RemoveIndexConcurrently(
+            model_name='checkin',
+            name='checkin_patient_day',
         ),
     ]

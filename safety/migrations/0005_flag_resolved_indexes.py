@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Built CONCURRENTLY on PostgreSQL (core/migration_operations.py): flags go on being raised
+    # while the indexes are built.
+    atomic = False
 
     dependencies = [
         ('safety', '0004_flag_source_onboarding'),
@@ -12,11 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='flag',
             index=models.Index(condition=models.Q(('status', 'resolved')), fields=['handled_by', '-resolved_at'], name='flag_handler_resolved'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='flag',
             index=models.Index(condition=models.Q(('status', 'resolved')), fields=['resolved_by', '-resolved_at'], name='flag_resolver_resolved'),
         ),
