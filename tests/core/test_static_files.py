@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PatientFactory
+from tests.peersupport.helpers import a_group, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,16 @@ def _assets(html: str) -> set[str]:
 
 @pytest.fixture
 def page_assets(db) -> dict[str, set[str]]:
-    """The static files two public pages link to: base.html's, and the onboarding layout's."""
+    """The static files three pages link to: base.html's, the onboarding layout's and a group's
+    (the pages with htmx)."""
     client = Client()
     pages = {"login": reverse("account_login"), "privacy": reverse("onboarding:privacy")}
-    return {name: _assets(_get(client, url)[1].decode()) for name, url in pages.items()}
+    assets = {name: _assets(_get(client, url)[1].decode()) for name, url in pages.items()}
+    group = a_group()
+    member = member_of(group)
+    client.force_login(member)
+    group_page = _get(client, reverse("peersupport:group", args=[group.slug]))[1].decode()
+    return {**assets, "group": _assets(group_page)}
 
 
 def test_production_settings_fingerprint_and_compress():
@@ -67,15 +74,20 @@ def test_production_settings_fingerprint_and_compress():
 
 
 def test_pages_link_only_fingerprinted_static_files(client):
+    group = a_group()
+    slug = group.slug
     pages = [
         ("login", reverse("account_login")),
         ("privacy (onboarding layout)", reverse("onboarding:privacy")),
         ("patient home, logged in", reverse("accounts:patient_home")),
+        ("a group, the only kind of page with htmx", reverse("peersupport:group", args=[slug])),
     ]
     seen = set()
     for label, url in pages:
         if url == reverse("accounts:patient_home"):
-            client.force_login(PatientFactory(password=None))
+            patient = PatientFactory(password=None)
+            member_of(group, patient=patient)
+            client.force_login(patient)
         response = client.get(url)
         assert response.status_code == HTTPStatus.OK, f"{label}: {response.status_code}"
         assets = _assets(response.content.decode())

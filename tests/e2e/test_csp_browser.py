@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from core.models import AuditEvent
+from peersupport.models import Post
 from tests.factories import PASSWORD, AdminFactory, PatientFactory, totp_code
+from tests.peersupport.helpers import a_group, member_of
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -104,9 +107,12 @@ def test_the_api_docs_render_without_a_csp_violation(desk):
 
 
 def test_a_patients_pages_run_without_a_csp_violation(desk):
-    """The product's own pages: htmx (told not to inject its indicator style), the progress
-    charts, the check-in form and the help page."""
+    """The product's own pages: htmx (told not to inject its indicator style) on a group and a
+    thread, which alone load it, the progress charts, the check-in form and the help page."""
     patient = PatientFactory()
+    group = a_group()
+    member_of(group, patient=patient)  # with three published conversations of their own
+    thread = Post.objects.filter(author=patient, parent=None).first()
 
     _open(desk, "/accounts/login/")
     desk.get_by_label("Email address").fill(patient.email)
@@ -116,6 +122,13 @@ def test_a_patients_pages_run_without_a_csp_violation(desk):
     _assert_no_violations(desk)
 
     for path in ("/me/", "/check-in/", "/progress/", "/notifications/", "/help/", "/account/"):
+        _open(desk, path)
+        assert desk.evaluate("typeof window.htmx") == "undefined", path  # not needed there
+        _assert_no_violations(desk)
+    for path in (
+        reverse("peersupport:group", args=[group.slug]),
+        reverse("peersupport:thread", args=[group.slug, thread.pk]),
+    ):
         _open(desk, path)
         assert desk.evaluate("typeof window.htmx") == "object", path
         _assert_no_violations(desk)

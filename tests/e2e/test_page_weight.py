@@ -393,6 +393,18 @@ def _label(who: str | None, path: str, world: World) -> str:
     return f"{who or 'anonymous'}: {path}"
 
 
+def _htmx_problems(page) -> list[str]:
+    """htmx (17 KB, two thirds of a first visit) is loaded by the pages that use it, and only
+    by them (templates/includes/htmx.html)."""
+    uses = page.locator("[hx-post], [hx-get], [hx-trigger]").count() > 0
+    loads = page.locator("script[src*='htmx']").count() > 0
+    if uses and not loads:
+        return ["uses htmx attributes but does not load htmx"]
+    if loads and not uses:
+        return ["loads htmx but uses none of it"]
+    return []
+
+
 def test_every_patient_page_weighs_under_100_kb_on_a_first_visit(
     browser, live_server, record_property
 ):
@@ -423,6 +435,7 @@ def test_every_patient_page_weighs_under_100_kb_on_a_first_visit(
                     row["img"] += favicon
                     row["total"] += favicon
                 problems += [f"{label}: {p}" for p in _delivery_problems(requests)]
+                problems += [f"{label}: {p}" for p in _htmx_problems(page)]
                 if row["total"] >= BUDGET:
                     problems.append(f"{label}: {row['total']} bytes, over {BUDGET}")
         finally:
