@@ -12,7 +12,7 @@ from cessation import selectors
 
 def patient_home_section(request: HttpRequest, profile: PatientProfile | None) -> str:
     """Today's check-in, days since quitting, money saved, the next milestone, craving help."""
-    dashboard = selectors.dashboard_for(patient=request.user)
+    dashboard = selectors.dashboard_for(patient=request.user, profile=profile)
     return render_to_string(
         "cessation/patient/_home_card.html", {"dashboard": dashboard}, request=request
     )
@@ -24,7 +24,7 @@ def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:
     if request.user.role != Role.CLINICIAN:
         return ""
     patient = profile.user
-    dashboard = selectors.dashboard_for(patient=patient)
+    dashboard = selectors.dashboard_for(patient=patient, profile=profile)
     return render_to_string(
         "cessation/staff/_patient_section.html",
         {

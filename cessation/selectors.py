@@ -67,8 +67,14 @@ def baseline_of(plan: QuitPlan) -> progress.Baseline:
     )
 
 
-def _zone(patient: User) -> ZoneInfo:
-    zone = PatientProfile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+def _zone(patient: User, profile: PatientProfile | None = None) -> ZoneInfo:
+    """The patient's time zone: from their profile when the caller has read it already."""
+    if profile is not None:
+        zone = profile.time_zone
+    else:
+        zone = (
+            PatientProfile.objects.filter(user=patient).values_list("time_zone", flat=True).first()
+        )
     return ZoneInfo(zone or settings.TIME_ZONE)
 
 
@@ -90,12 +96,15 @@ class Dashboard:
     review_medications: list[Medication]
 
 
-def dashboard_for(*, patient: User, today: date | None = None) -> Dashboard:
+def dashboard_for(
+    *, patient: User, today: date | None = None, profile: PatientProfile | None = None
+) -> Dashboard:
     """The quit plan, progress arithmetic, 4-week charts and the health timeline. Eight queries
     (time zone, plan, CO readings, sums, four weeks of check-ins, cravings by day, timeline,
-    medications to review), however many weeks of check-ins there are: sums are done by the
+    medications to review), seven when the caller passes the patient's `profile` it has read
+    (the time zone is on it), however many weeks of check-ins there are: sums are done by the
     database, charts read only the last four weeks (tests/test_query_budgets.py)."""
-    zone = _zone(patient)  # read once: the patient's today and the cravings' days
+    zone = _zone(patient, profile)  # read once: the patient's today and the cravings' days
     today = today or timezone.localtime(timezone.now(), zone).date()
     plan = quit_plan_for(patient=patient)
     co_readings = list(COReading.objects.filter(patient=patient).order_by("-taken_on", "-id")[:20])

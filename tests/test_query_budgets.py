@@ -103,15 +103,15 @@ class Row:
 # request asks for the second factor twice (the MFA middleware, then DRF's permission). A page
 # about a patient writes its audit row ("audit"). The badge is counted once per request however
 # many sections a page renders (core/context_processors.py). Repeats left (fixed, not growing):
-# the patient's home reads their profile twice (its own, then the quit-tracking card's time
-# zone), and the clinician's page about a patient reads it more than once too.
+# the clinician's page about a patient reads the patient's profile more than once.
 BUDGETS: list[Row] = [
     # --- The patient (Bea: in the trial's programme arm, in both groups, a safety plan) ---
-    # Profile; onboarding card (journey, steps); quit-tracking card (time zone, plan, CO, the
-    # sums since the quit date, 28 days of check-ins, cravings by day, health timeline,
-    # medications); badge; groups card (memberships with group names, conversation); the study
-    # card (participation; the journey only while the study is still to answer).
-    Row("accounts:patient_home", "patient", 17, "Blue Kettle"),
+    # Profile; onboarding card (journey, steps); quit-tracking card (plan, CO, the sums since
+    # the quit date, 28 days of check-ins, cravings by day, health timeline, medications; the
+    # time zone from the profile); badge; groups card (memberships with group names,
+    # conversation); the study card (participation; the journey only while the study is still
+    # to answer).
+    Row("accounts:patient_home", "patient", 16, "Blue Kettle"),
     # Time zone, the days with check-ins this week, the day's check-in; badge.
     Row("cessation:checkin", "patient", 6, "check"),
     Row("cessation:checkin_day", "patient", 6, "check"),
@@ -143,7 +143,7 @@ BUDGETS: list[Row] = [
     # check-ins, medications, schedule, missed days, outreach, quit-date changes); groups card
     # (group name, posts, memberships, moderation); onboarding card (journey, steps); trial card
     # (participation, trial, follow-ups, adverse events, points); badge.
-    Row("accounts:patient_detail", "clinician", 33, "Beatrice"),
+    Row("accounts:patient_detail", "clinician", 32, "Beatrice"),
     # A page of the queue + count, on call, recently resolved; badge.
     Row("safety:flag_queue", "clinician", 8, "Budget Patient"),
     # Flag, audit, signals, events, earlier flags, recent check-ins and cravings, colleagues.
