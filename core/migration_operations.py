@@ -16,29 +16,26 @@ from django.contrib.postgres import operations as postgres
 from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
-def _postgresql(schema_editor) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _ConcurrentOnPostgreSQL:
+    """Django's concurrent operation (next in the MRO) on PostgreSQL; `plain`, the ordinary
+    operation's own methods, elsewhere."""
 
+    plain: type[AddIndex] | type[RemoveIndex]
 
-class AddIndexConcurrently(postgres.AddIndexConcurrently):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _postgresql(schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+        return self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _postgresql(schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+        return self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexConcurrently(postgres.RemoveIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _postgresql(schema_editor):
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+class AddIndexConcurrently(_ConcurrentOnPostgreSQL, postgres.AddIndexConcurrently):
+    plain = AddIndex
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _postgresql(schema_editor):
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+class RemoveIndexConcurrently(_ConcurrentOnPostgreSQL, postgres.RemoveIndexConcurrently):
+    plain = RemoveIndex

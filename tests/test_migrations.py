@@ -1,24 +1,26 @@
 """An index added to a table that already holds data is built without locking out its writes
 (core/migration_operations.py): on PostgreSQL CREATE INDEX blocks every insert and update of the
-table until it is built, and on the check-ins of a national deployment that is minutes of
-patients' check-ins (crisis answers included) waiting during a release."""
+table until it is built: every check-in (crisis answers included) waits through the build during
+a release, 2.6 s for the 3.4 million check-ins of bench/generate.py's two years, longer as the
+table grows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddIndex, CreateModel, RemoveIndex
 
 from core.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
 
+# The project's own apps: those whose code is in this repository (not in a package).
 PROJECT_APPS = {
-    "core",
-    "accounts",
-    "safety",
-    "cessation",
-    "peersupport",
-    "onboarding",
-    "trials",
-    "records",
+    config.label
+    for config in apps.get_app_configs()
+    if Path(config.path).is_relative_to(settings.BASE_DIR)
+    and ".venv" not in Path(config.path).relative_to(settings.BASE_DIR).parts
 }
 
 # Indexes added before this rule, each with the tables it touched still small in every
@@ -57,6 +59,11 @@ def test_indexes_on_existing_tables_are_built_concurrently_on_postgresql():
         "use core.migration_operations.AddIndexConcurrently / RemoveIndexConcurrently and "
         "atomic = False for: " + "; ".join(plain)
     )
+
+
+def test_the_check_reads_the_projects_own_apps():
+    assert {"core", "cessation", "safety", "peersupport", "records"} <= PROJECT_APPS
+    assert not {"admin", "account", "mfa"} & PROJECT_APPS  # packages' apps are theirs
 
 
 def test_the_list_of_older_migrations_holds_only_migrations_that_change_indexes():
