@@ -17,14 +17,29 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 
 from accounts.models import STAFF_ROLES, Invitation, PatientProfile, Role, User
+from core.request_memo import forget, remembered
 
 
 def is_authenticated(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+_SECOND_FACTOR = "accounts.second_factor"
+
+
 def has_second_factor(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    # Asked by the MFA middleware and again by the API's permission or a page: once per
+    # request (core/request_memo.py), forgotten when a factor is added or removed
+    # (accounts/receivers.py).
+    return remembered(
+        _SECOND_FACTOR,
+        user.pk,
+        lambda: Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+    )
+
+
+def second_factor_forget(user_id: int) -> None:
+    forget(_SECOND_FACTOR, user_id)
 
 
 def needs_second_factor(user: Any) -> bool:

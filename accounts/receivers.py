@@ -1,4 +1,5 @@
-"""Where accounts listens to Django's and allauth's signals, for session security only.
+"""Where accounts listens to Django's and allauth's signals, for session security only (and to
+forget the request's kept answer to "has a second factor?" when a factor changes).
 
 STYLE prefers allauth's adapters to signals, but allauth has no adapter method for a second
 factor being added, removed or reset; its own signals for those are sent after commit and not
@@ -17,7 +18,7 @@ from django.contrib.auth import signals as auth_signals
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
-from accounts import services
+from accounts import permissions, services
 from accounts.middleware import activity_mark
 from accounts.models import User
 
@@ -31,12 +32,14 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 def on_factor_saved(sender, instance: Authenticator, created: bool, **kwargs) -> None:
     """A factor set up in a web request. Outside one (the demo seed, a test's factory) the
     owner has just been created and has no session to end."""
+    permissions.second_factor_forget(instance.user_id)
     request = allauth_context.request
     if created and request is not None:
         _factor_changed(instance, "added", request)
 
 
 def on_factor_deleted(sender, instance: Authenticator, **kwargs) -> None:
+    permissions.second_factor_forget(instance.user_id)
     _factor_changed(instance, "removed", allauth_context.request)
 
 

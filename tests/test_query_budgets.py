@@ -100,7 +100,8 @@ class Row:
 # Measured on the pages as built, the same on SQLite and PostgreSQL; lowering one is welcome,
 # raising one needs a reason. Every page starts with the session and the user (staff: and their
 # second factor) and ends with the unread-notices badge of the header ("+ badge"); a staff API
-# request asks for the second factor twice (the MFA middleware, then DRF's permission). A page
+# request reads the second factor once (the MFA middleware's answer is kept for the request and
+# DRF's permission takes it: core/request_memo.py). A page
 # about a patient writes its audit row ("audit"). The badge is counted once per request however
 # many sections a page renders (core/context_processors.py). Repeats left (fixed, not growing):
 # the clinician's page about a patient reads the patient's profile more than once.
@@ -210,23 +211,23 @@ BUDGETS: list[Row] = [
     Row("api:study_followup_list", "patient", 3, "due_on"),
     Row("api:study", "patient", 4, "{bea_study_id}"),
     Row("api:peer_group", "patient", 4, "First weeks"),
-    Row("api:patient_list", "clinician", 6, "Budget Patient"),  # page + count
-    Row("api:invitation_list", "clinician", 6, "Budget Invitee"),  # page + count
-    Row("api:flag_list", "clinician", 6, "severity"),  # page + count
-    Row("api:flag_detail", "clinician", 7, "Budget note"),  # flag, audit, events
-    Row("api:patient_checkin_list", "clinician", 9, "harm_thoughts"),  # access, audit, page
-    Row("api:patient_co_reading_list", "clinician", 9, "ppm"),  # access, audit, page
-    Row("api:patient_detail", "clinician", 6, "Beatrice"),  # access, audit
-    Row("api:patient_progress", "clinician", 15, "quit"),  # access, audit, the eight
-    Row("api:patient_onboarding", "clinician", 8, "steps"),  # access, audit, journey, steps
-    Row("api:patient_fhir_bundle", "clinician", 8, "72166-2"),  # audit, check-ins, follow-ups
-    Row("api:moderation_queue", "peer", 9, "Budget held"),  # as the moderation page
-    Row("api:moderation_group_members", "peer", 7, "Blue Kettle"),  # page + count, posts
-    Row("api:moderation_log", "peer", 6, "approve"),  # page + count
-    Row("api:moderation_message_templates", "peer", 5, "title"),
-    Row("api:moderation_conversation_list", "peer", 6, "Budget"),  # page + count
-    Row("api:moderation_conversation_detail", "peer", 8, "Budget message"),  # audit, read
-    Row("api:moderation_post", "peer", 12, "Budget held"),  # as the moderation post page
+    Row("api:patient_list", "clinician", 5, "Budget Patient"),  # page + count
+    Row("api:invitation_list", "clinician", 5, "Budget Invitee"),  # page + count
+    Row("api:flag_list", "clinician", 5, "severity"),  # page + count
+    Row("api:flag_detail", "clinician", 6, "Budget note"),  # flag, audit, events
+    Row("api:patient_checkin_list", "clinician", 8, "harm_thoughts"),  # access, audit, page
+    Row("api:patient_co_reading_list", "clinician", 8, "ppm"),  # access, audit, page
+    Row("api:patient_detail", "clinician", 5, "Beatrice"),  # access, audit
+    Row("api:patient_progress", "clinician", 14, "quit"),  # access, audit, the eight
+    Row("api:patient_onboarding", "clinician", 7, "steps"),  # access, audit, journey, steps
+    Row("api:patient_fhir_bundle", "clinician", 7, "72166-2"),  # audit, check-ins, follow-ups
+    Row("api:moderation_queue", "peer", 8, "Budget held"),  # as the moderation page
+    Row("api:moderation_group_members", "peer", 6, "Blue Kettle"),  # page + count, posts
+    Row("api:moderation_log", "peer", 5, "approve"),  # page + count
+    Row("api:moderation_message_templates", "peer", 4, "title"),
+    Row("api:moderation_conversation_list", "peer", 5, "Budget"),  # page + count
+    Row("api:moderation_conversation_detail", "peer", 7, "Budget message"),  # audit, read
+    Row("api:moderation_post", "peer", 11, "Budget held"),  # as the moderation post page
 ]
 
 ROLES = {"patient": "bea", "clinician": "clinician", "peer": "peer", "admin": "admin"}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.urls import reverse
 
 from core.request_memo import forget, remembered
@@ -152,3 +153,38 @@ def test_the_redis_cache_builds_one_client_per_connection_pool():
     assert backend._cache.get_client("key") is backend._cache.get_client("key", write=True)
     assert backend.get("key") == "value"
     backend.delete("key")
+
+
+@pytest.mark.django_db
+def test_a_second_factor_added_or_removed_within_a_request_is_seen_at_once(in_a_request):
+    from accounts.permissions import has_second_factor
+    from tests.factories import ClinicianFactory, enrol_totp
+
+    clinician = ClinicianFactory(password=None, mfa=False)
+    assert has_second_factor(clinician) is False  # kept for the request from here
+
+    enrol_totp(clinician)
+    assert has_second_factor(clinician) is True  # the model's signal forgot the kept answer
+
+    Authenticator.objects.filter(user=clinician).delete()
+    assert has_second_factor(clinician) is False
+
+
+@pytest.mark.django_db
+def test_a_staff_api_request_reads_the_second_factor_once(client):
+    from tests.factories import ClinicianFactory
+
+    clinician = ClinicianFactory()
+    client.force_login(clinician)
+    reads = []
+
+    def count_factor_reads(execute, sql, params, many, context):
+        if "mfa_authenticator" in sql:
+            reads.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_factor_reads):
+        response = client.get(reverse("api:me"))
+
+    assert response.status_code == 200
+    assert len(reads) == 1  # the MFA middleware asks; DRF's permission takes its answer
