@@ -12,10 +12,8 @@ from cessation import selectors
 
 def patient_home_section(request: HttpRequest, profile: PatientProfile | None) -> str:
     """Today's check-in, days since quitting, money saved, the next milestone, craving help."""
-    dashboard = selectors.dashboard_for(patient=request.user, profile=profile)
-    return render_to_string(
-        "cessation/patient/_home_card.html", {"dashboard": dashboard}, request=request
-    )
+    card = selectors.today_for(patient=request.user, profile=profile)
+    return render_to_string("cessation/patient/_home_card.html", {"card": card}, request=request)
 
 
 def staff_patient_section(request: HttpRequest, profile: PatientProfile) -> str:

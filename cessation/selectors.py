@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,28 +110,7 @@ def dashboard_for(
     co_readings = list(COReading.objects.filter(patient=patient).order_by("-taken_on", "-id")[:20])
     result = None
     if plan is not None:
-        # Sums instead of every check-in: what the Russell Standard and the savings need, in one
-        # read of the index on (patient, day, cigarettes), not of the check-ins themselves.
-        grace_from = plan.quit_date + timedelta(days=progress.GRACE_DAYS)
-        totals = CheckIn.objects.filter(
-            patient=patient, day__gte=plan.quit_date, day__lte=today
-        ).aggregate(
-            all=Sum("cigarettes"),
-            after_grace=Sum("cigarettes", filter=Q(day__gte=grace_from)),
-            smoked_days=Count("day", filter=Q(cigarettes__gt=0)),
-        )
-        after_grace = totals["after_grace"] or 0
-        smoked_days = totals["smoked_days"]
-        smoked = [(plan.quit_date, (totals["all"] or 0) - after_grace)]
-        if after_grace:
-            smoked.append((grace_from, after_grace))
-        result = progress.compute_progress(
-            baseline=baseline_of(plan),
-            today=today,
-            smoked=smoked,
-            co_readings=[progress.CORead(r.taken_on, r.ppm) for r in co_readings],
-        )
-        result = _with_smoking_days(result, smoked_days)
+        result, _ = _progress_of(plan, today, co_readings)
     start = today - timedelta(days=CHART_DAYS - 1)
     rows = list(
         CheckIn.objects.filter(patient=patient, day__gte=start, day__lte=today).values_list(
@@ -193,10 +172,60 @@ def dashboard_for(
     )
 
 
-def _with_smoking_days(result: progress.Progress, smoked_days: int) -> progress.Progress:
-    from dataclasses import replace
+def _progress_of(
+    plan: QuitPlan, today: date, co_readings: list[COReading]
+) -> tuple[progress.Progress, bool]:
+    """The plan's progress on `today`, and whether the patient has checked in that day. One
+    query: sums instead of every check-in (what the Russell Standard and the savings need), in
+    one read of the index on (patient, day, cigarettes), not of the check-ins themselves."""
+    grace_from = plan.quit_date + timedelta(days=progress.GRACE_DAYS)
+    since_quit = Q(day__gte=plan.quit_date)
+    totals = CheckIn.objects.filter(
+        patient_id=plan.patient_id, day__gte=min(plan.quit_date, today), day__lte=today
+    ).aggregate(
+        all=Sum("cigarettes", filter=since_quit),
+        after_grace=Sum("cigarettes", filter=Q(day__gte=grace_from)),
+        smoked_days=Count("day", filter=since_quit & Q(cigarettes__gt=0)),
+        on_today=Count("day", filter=Q(day=today)),
+    )
+    after_grace = totals["after_grace"] or 0
+    smoked = [(plan.quit_date, (totals["all"] or 0) - after_grace)]
+    if after_grace:
+        smoked.append((grace_from, after_grace))
+    result = progress.compute_progress(
+        baseline=baseline_of(plan),
+        today=today,
+        smoked=smoked,
+        co_readings=[progress.CORead(r.taken_on, r.ppm) for r in co_readings],
+    )
+    return replace(result, days_with_smoking=totals["smoked_days"]), bool(totals["on_today"])
 
-    return replace(result, days_with_smoking=smoked_days)
+
+@dataclass(frozen=True)
+class Today:
+    """What the patient's home card shows: their plan, where they are with it, and whether they
+    have checked in today."""
+
+    plan: QuitPlan | None
+    today: date
+    progress: progress.Progress | None
+    checked_in_today: bool
+
+
+def today_for(*, patient: User, profile: PatientProfile | None = None) -> Today:
+    """The home card's figures in two queries (the plan; the sums since the quit date and
+    today's check-in), three without the `profile` (its time zone): none of the progress page's
+    charts, readings, timeline or medications, which the card does not show. The days and money
+    are dashboard_for's, from the same sums (tests/cessation/test_selectors.py)."""
+    zone = _zone(patient, profile)
+    today = timezone.localtime(timezone.now(), zone).date()
+    plan = quit_plan_for(patient=patient)
+    if plan is None:
+        checked_in = CheckIn.objects.filter(patient=patient, day=today).exists()
+        return Today(plan=None, today=today, progress=None, checked_in_today=checked_in)
+    # CO readings change only the biochemical verification, which the card does not show.
+    result, checked_in = _progress_of(plan, today, [])
+    return Today(plan=plan, today=today, progress=result, checked_in_today=checked_in)
 
 
 def _mood_summary(points: list[progress.DayPoint]) -> str:

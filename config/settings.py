@@ -163,6 +163,14 @@ TEMPLATES = [
 # before (core/forms.py). Pages stay in Django templates.
 FORM_RENDERER = "core.forms.WidgetRenderer"
 
+# {% fragment %} (core/templatetags/fragments.py): parts of pages drawn once per process for each
+# set of values they show, kept in memory up to this many characters per process (about 4 MB of
+# HTML: the frame's few variants, a few thousand posts and flag rows). With VERIFY on (in
+# development and in the test suite) every fragment is drawn afresh and compared with what is
+# kept, so a key that misses a value the markup shows fails loudly.
+EXHALE_FRAGMENT_CHARS = env.int("EXHALE_FRAGMENT_CHARS", default=4_000_000)
+EXHALE_FRAGMENT_VERIFY = env.bool("EXHALE_FRAGMENT_VERIFY", default=DEBUG)
+
 # --- Database -----------------------------------------------------------------------------------
 # No DATABASE_URL: SQLite in var/, in WAL mode so the web server, worker and beat can share it.
 DATABASES = {

@@ -82,6 +82,17 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fragments_verified():
+    """Every {% fragment %} is drawn afresh and compared with what is kept for its key, across
+    all the suite's pages and data: a key that misses a value the markup shows fails the test
+    that shows it (core/templatetags/fragments.py)."""
+    from django.test import override_settings
+
+    with override_settings(EXHALE_FRAGMENT_VERIFY=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits, TOTP replay marks and cached pages never leak between tests."""

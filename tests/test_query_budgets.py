@@ -107,12 +107,11 @@ class Row:
 # the clinician's page about a patient reads the patient's profile more than once.
 BUDGETS: list[Row] = [
     # --- The patient (Bea: in the trial's programme arm, in both groups, a safety plan) ---
-    # Profile; onboarding card (journey, steps); quit-tracking card (plan, CO, the sums since
-    # the quit date, 28 days of check-ins, cravings by day, health timeline, medications; the
-    # time zone from the profile); badge; groups card (memberships with group names,
-    # conversation); the study card (participation; the journey only while the study is still
-    # to answer).
-    Row("accounts:patient_home", "patient", 16, "Blue Kettle"),
+    # Profile; onboarding card (journey, steps); today card (plan; the sums since the quit date
+    # with today's check-in, in one read; the time zone from the profile); badge; groups card
+    # (memberships with group names, conversation); the study card (participation; the journey
+    # only while the study is still to answer).
+    Row("accounts:patient_home", "patient", 11, "Blue Kettle"),
     # Time zone, the days with check-ins this week, the day's check-in; badge.
     Row("cessation:checkin", "patient", 6, "check"),
     Row("cessation:checkin_day", "patient", 6, "check"),

@@ -66,11 +66,13 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _decorate(posts, *, reactions=None, reported=frozenset()) -> None:
-    """What the templates show beside each post, worked out once here, never per post in SQL."""
+def _decorate(posts, *, reader=None, reactions=None, reported=frozenset()) -> None:
+    """What the templates show beside each post, worked out once here, never per post in SQL.
+    `by_reader`: the reader wrote it (a post's fragment is keyed by this, not by the reader)."""
     for post in posts:
         post.reason_for_you = post.reason_for_author
         post.reported = post.pk in reported
+        post.by_reader = reader is not None and post.author_id == reader.pk
         if reactions is not None and post.status == Post.Status.PUBLISHED:
             post.reaction_choices = reactions[post.pk].choices()
         else:
@@ -302,6 +304,7 @@ def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK)
     posts = [thread, *page.object_list]
     _decorate(
         posts,
+        reader=request.user,
         reactions=selectors.reactions_for(user=request.user, posts=posts),
         reported=selectors.reported_by(user=request.user, posts=posts),
     )

@@ -332,6 +332,74 @@ def test_the_dashboard_query_count_does_not_grow_with_history(clock):
     assert large <= 11
 
 
+# --- today_for (the home card) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quit_days_ago", "smoking", "checked_in_today"),
+    [
+        pytest.param(30, {2: 5, 3: 1, 15: 2, 22: 1}, True, id="30 days with slips"),
+        pytest.param(-5, {}, True, id="quit date ahead"),
+        pytest.param(0, {}, True, id="quit day"),
+        pytest.param(10, {1: 3}, False, id="no check-in today"),
+    ],
+)
+def test_the_home_card_shows_the_dashboards_days_money_and_todays_check_in(
+    patient, quit_days_ago, smoking, checked_in_today
+):
+    if quit_days_ago >= 0:
+        history(patient, quit_days_ago=quit_days_ago, smoking=smoking)
+    else:
+        QuitPlanFactory(patient=patient, quit_date=TODAY + timedelta(days=-quit_days_ago))
+        CheckInFactory(patient=patient, day=TODAY, cigarettes=18)
+    if not checked_in_today:
+        CheckIn.objects.filter(patient=patient, day=TODAY).delete()
+    COReadingFactory(patient=patient, taken_on=ago(1), ppm=4)
+
+    card = selectors.today_for(patient=patient)
+    dashboard = selectors.dashboard_for(patient=patient)
+
+    assert card.today == dashboard.today == TODAY
+    assert card.plan == dashboard.plan
+    assert card.checked_in_today is dashboard.checked_in_today is checked_in_today
+    for name in (
+        "started",
+        "days_quit",
+        "days_until_quit",
+        "money_saved",
+        "cigarettes_smoked",
+        "days_with_smoking",
+        "next_milestone",
+        "milestone_fraction",
+    ):
+        assert getattr(card.progress, name) == getattr(dashboard.progress, name), name
+
+
+def test_the_home_card_without_a_plan(patient):
+    CheckInFactory(patient=patient, day=TODAY)
+
+    card = selectors.today_for(patient=patient)
+
+    assert (card.plan, card.progress, card.checked_in_today) == (None, None, True)
+
+
+def test_the_home_card_is_two_queries_with_the_profile_whatever_the_history(clock):
+    one_week, twelve_weeks = PatientFactory(), PatientFactory()
+    rich_history(one_week, weeks=1)
+    rich_history(twelve_weeks, weeks=12)
+    counts = []
+    for patient in (one_week, twelve_weeks):
+        profile = patient.patient_profile
+        with CaptureQueriesContext(connection) as queries:
+            card = selectors.today_for(patient=patient, profile=profile)
+        assert card.progress is not None
+        counts.append(len(queries.captured_queries))
+        with CaptureQueriesContext(connection) as queries:
+            selectors.today_for(patient=patient)
+        assert len(queries.captured_queries) == 3  # and the time zone
+    assert counts == [2, 2]  # the plan; the sums with today's check-in
+
+
 # --- checkin_calendar ---------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from core.templatetags import fragments
 from onboarding.models import ContentVersion
 from onboarding.registry import steps
 from onboarding.steps import ABOUT_YOU, WELCOME
@@ -129,6 +130,9 @@ def write_mo(path: Path, messages: dict[str, str]) -> None:
 def _clear_translation_caches() -> None:
     trans_real._translations = {}
     trans_real._default = None
+    # Markup kept per language (the page frame): a catalogue never changes under a running
+    # process outside these tests.
+    fragments.kept.clear()
 
 
 @pytest.fixture

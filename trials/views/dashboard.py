@@ -4,7 +4,6 @@ admin's home page."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -99,7 +98,6 @@ def dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
             "consort_definition": _(consort.DEFINITION),
             "chart": SimpleLazyObject(lambda: recruitment_chart(figures.recruitment)),
             "levels": consort.LEVELS,
-            "page_seconds": settings.TRIAL_DASHBOARD_MAX_AGE,
         },
     )
     add_never_cache_headers(response)
