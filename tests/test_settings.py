@@ -35,6 +35,8 @@ print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST", ""),
     "port": str(db.get("PORT", "")), "user": db.get("USER", ""),
     "conn_max_age": db.get("CONN_MAX_AGE"), "health_checks": db.get("CONN_HEALTH_CHECKS"),
+    "db_options": db.get("OPTIONS", {}),
+    "fragment_chars": s.EXHALE_FRAGMENT_CHARS, "fragment_verify": s.EXHALE_FRAGMENT_VERIFY,
     "cache": s.CACHES["default"]["BACKEND"], "cache_location": str(s.CACHES["default"]["LOCATION"]),
     "broker": s.CELERY_BROKER_URL, "results": s.CELERY_RESULT_BACKEND,
     "allowed_hosts": s.ALLOWED_HOSTS, "ssl_redirect": getattr(s, "SECURE_SSL_REDIRECT", False),
@@ -158,6 +160,11 @@ def test_postgresql_and_redis_come_from_their_urls(tmp_path):
     )
     assert values["conn_max_age"] == 60
     assert values["health_checks"] is True
+    # Repeated statements prepared by PostgreSQL (off behind a pooler in transaction mode).
+    assert values["db_options"] == {"server_side_binding": True, "prepare_threshold": 5}
+    assert _settings({**env, "DATABASE_PREPARE_THRESHOLD": "0"})["db_options"] == {}
+    # Kept page parts are served, not drawn twice, in production.
+    assert (values["fragment_chars"], values["fragment_verify"]) == (4_000_000, False)
     assert values["cache"] == "core.cache.ResilientRedisCache"
     assert values["cache_location"] == "redis://cache.internal:6380/2"
     assert values["broker"] == "redis://cache.internal:6380/2"
