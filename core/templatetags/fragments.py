@@ -41,12 +41,13 @@ from django.conf import settings
 from django.db.models import Model
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
 # Drawn by {% csrf_token %} inside a fragment, in place of the request's token; no user value
-# can hold it (NUL is stripped from form input and never reaches a page).
+# holds it (Django's forms and DRF's fields refuse NUL characters in what people type).
 CSRF_PLACEHOLDER = "\x00exhale-csrf\x00"
 
 _PLAIN = (str, int, float, bool, Decimal, datetime.date, datetime.time, datetime.timedelta)
@@ -60,6 +61,8 @@ def _frozen(value):
     """A hashable, comparable copy of a key value."""
     if value is None or isinstance(value, _PLAIN):
         return (type(value).__name__, value)
+    if isinstance(value, Promise):  # a lazy translation: its words in the language in use
+        return ("str", str(value))
     if isinstance(value, Model):
         raise TypeError(
             f"A fragment key cannot hold a model instance ({type(value).__name__}): it compares "

@@ -12,6 +12,7 @@ from django.template import Context, Engine, RequestContext, TemplateSyntaxError
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.models import Notification
 from core.templatetags import fragments
@@ -131,6 +132,7 @@ def test_lists_dicts_and_sets_are_compared_by_what_they_hold():
     assert frozen([{"kind": "hug", "count": 1}]) == frozen([{"count": 1, "kind": "hug"}])
     assert frozen([{"kind": "hug", "count": 1}]) != frozen([{"kind": "hug", "count": 2}])
     assert frozen({1, 2}) == frozen({2, 1})
+    assert frozen(gettext_lazy("Hug")) == frozen("Hug")  # lazy words, as the language gives them
     assert frozen(1) != frozen(True)
     assert frozen(1) != frozen("1")
 
