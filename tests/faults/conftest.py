@@ -20,10 +20,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -254,6 +256,9 @@ class Product:
         self.mailbox = workdir / "mailbox"
         self.mailbox.mkdir(exist_ok=True)
         self.processes: dict[str, subprocess.Popen] = {}
+        self.restarts: Counter[str] = Counter()
+        self._stopping = threading.Event()
+        self._restarting = threading.Lock()
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
         self.env = {
             **env,
@@ -367,12 +372,28 @@ class Product:
             ],
         )
 
+    def keep_running(self, name: str, start: Callable[[], object]) -> None:
+        """Start `name` again whenever it exits, as the deployment's restart policy does
+        (docker-compose.yml: `restart: unless-stopped`; docs/operations.md says why the worker
+        needs one). Each restart is counted in `restarts`, for the test to report."""
+
+        def watch() -> None:
+            while not self._stopping.wait(0.5):
+                with self._restarting:  # never a start after stop() has begun
+                    if self.processes[name].poll() is not None and not self._stopping.is_set():
+                        self.restarts[name] += 1
+                        start()
+
+        threading.Thread(target=watch, name=f"keep {name} running", daemon=True).start()
+
     def worker_children(self) -> list[int]:
         worker = self.processes["worker"]
         out = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True)
         return [int(pid) for pid in out.stdout.split()]
 
     def stop(self) -> None:
+        with self._restarting:
+            self._stopping.set()
         for process in self.processes.values():
             if process.poll() is None:
                 try:
