@@ -91,6 +91,11 @@ def group_get_for_member(*, user: User, slug: str) -> tuple[PeerGroup, Membershi
     return membership.group, membership
 
 
+def _reported_by(user: User) -> Exists:
+    """Whether the member reported the post: in the posts' own query, not one more."""
+    return Exists(Report.objects.filter(post=OuterRef("pk"), reporter=user))
+
+
 def _visible_to(user: User) -> Q:
     """Published posts, and the member's own held ones (shown as waiting for a moderator)."""
     return Q(status=Post.Status.PUBLISHED) | Q(status=Post.Status.HELD, author=user)
@@ -145,6 +150,7 @@ def thread_get_for_member(*, user: User, group: PeerGroup, thread_id: int) -> Po
         .filter(_visible_to(user))
         .select_related("author__peer_member", "approved_by", "group")
         .defer(*_NOT_FOR_READERS)
+        .annotate(reported_by_reader=_reported_by(user))
         .first()
     )
     if thread is None:
@@ -166,12 +172,13 @@ def thread_posts_for(*, user: User, thread: Post) -> list[Post]:
 
 def thread_replies_for(*, user: User, thread: Post) -> QuerySet[Post]:
     """A thread's replies as one member sees them, oldest first (to paginate): the published
-    ones and the member's own held ones."""
+    ones and the member's own held ones, each saying whether the member reported it."""
     return (
         Post.objects.filter(parent=thread)
         .filter(_visible_to(user))
         .select_related("author__peer_member", "approved_by")
         .defer(*_NOT_FOR_READERS)
+        .annotate(reported_by_reader=_reported_by(user))
         .order_by("created_at", "pk")
     )
 

@@ -125,8 +125,9 @@ BUDGETS: list[Row] = [
     Row("peersupport:groups", "patient", 5, "Budget group"),  # group name, groups with members
     # Membership, a page of threads + count, their reply counts; badge.
     Row("peersupport:group", "patient", 7, "Budget thread"),
-    # Membership, thread, a page of replies + count, reactions, own reports; badge.
-    Row("peersupport:thread", "patient", 9, "Budget reply"),
+    # Membership, thread, a page of replies (each saying whether the reader reported it) +
+    # count, reactions; badge.
+    Row("peersupport:thread", "patient", 8, "Budget reply"),
     Row("peersupport:my_posts", "patient", 6, "Budget post by Bea"),  # page + count, groups
     # Profile, conversation, its latest messages, marked read (UPDATE); badge.
     Row("peersupport:messages", "patient", 7, "Budget message"),

@@ -306,7 +306,7 @@ def _thread_page(request, group, membership, thread, form, status=HTTPStatus.OK)
         posts,
         reader=request.user,
         reactions=selectors.reactions_for(user=request.user, posts=posts),
-        reported=selectors.reported_by(user=request.user, posts=posts),
+        reported={post.pk for post in posts if post.reported_by_reader},
     )
     return render(
         request,

@@ -719,6 +719,21 @@ def test_html_and_script_in_a_post_are_shown_as_text(me_client, me, group):
 # --- A conversation -------------------------------------------------------------------------------
 
 
+def test_a_thread_marks_only_what_the_reader_reported(me_client, me, group):
+    other = member_of(group)
+    thread = published(member_of(group), group, body="Anyone up?")
+    reply = published(member_of(group), group, body="Me too.", parent=thread)
+    Report.objects.create(post=thread, reporter=me, reason="unkind")
+    Report.objects.create(post=reply, reporter=other, reason="unkind")
+    url = reverse("peersupport:thread", args=[group.slug, thread.pk])
+
+    page = content(me_client.get(url))
+
+    assert page.count(">Reported<") == 1  # the opening post, which this reader reported
+    assert reverse("peersupport:report", args=[group.slug, thread.pk]) not in page
+    assert reverse("peersupport:report", args=[group.slug, reply.pk]) in page  # another's report
+
+
 def test_a_thread_shows_replies_reactions_and_report_links(me_client, me, group):
     peer = moderator_of(group)
     author = member_of(group)
