@@ -1,6 +1,6 @@
 """bench/web.py's URLconf: every route of the product, plus /bench/floor/, a bare Django view that
 reads one row by primary key and answers a few bytes (the framework's floor, measured beside the
-pages in the same run). Used only by bench/web_settings.py."""
+pages in the same run; `?reads=N` reads it N more times). Used only by bench/web_settings.py."""
 
 from __future__ import annotations
 
@@ -17,8 +17,19 @@ from config.urls import urlpatterns as product_urlpatterns
 FLOOR_PK = int(os.environ.get("BENCH_FLOOR_PK", "1"))
 
 
+# ?reads=N: N more primary-key reads, the same as the floor's (bench/web.py's query ladder: what
+# each query costs a page, at the least, against the floor's throughput).
+MAX_EXTRA_READS = 20
+
+
 def floor_view(request: HttpRequest) -> HttpResponse:
-    row = User.objects.filter(pk=FLOOR_PK).values_list("pk", flat=True).first()
+    try:
+        extra = min(max(int(request.GET.get("reads", "0")), 0), MAX_EXTRA_READS)
+    except ValueError:
+        extra = 0
+    row = None
+    for _ in range(1 + extra):
+        row = User.objects.filter(pk=FLOOR_PK).values_list("pk", flat=True).first()
     return HttpResponse(f"floor {row}", content_type="text/plain")
 
 
