@@ -38,10 +38,6 @@ def quit_plan_for(*, patient: User) -> QuitPlan | None:
     return QuitPlan.objects.filter(patient=patient).first()
 
 
-def checkin_for_day(*, patient: User, day: date) -> CheckIn | None:
-    return CheckIn.objects.filter(patient=patient, day=day).first()
-
-
 def patient_for_staff(*, user: User, patient_id: int, request: HttpRequest | None = None) -> User:
     """A patient of the clinician's caseload, with the read audited; anything else is a 404."""
     patient = User.objects.filter(pk=patient_id, role=Role.PATIENT).first()

@@ -112,9 +112,10 @@ BUDGETS: list[Row] = [
     # (memberships with group names, conversation); the study card (participation; the journey
     # only while the study is still to answer).
     Row("accounts:patient_home", "patient", 11, "Blue Kettle"),
-    # Time zone, the days with check-ins this week, the day's check-in; badge.
-    Row("cessation:checkin", "patient", 6, "check"),
-    Row("cessation:checkin_day", "patient", 6, "check"),
+    # Time zone, the check-ins of the days that can still be filled in (the day's among them);
+    # badge.
+    Row("cessation:checkin", "patient", 5, "check"),
+    Row("cessation:checkin_day", "patient", 5, "check"),
     # The quit-tracking card's eight, as on the home page; badge.
     Row("cessation:progress", "patient", 11, "progress"),
     Row("cessation:quit_plan", "patient", 4, "quit"),  # plan; badge

@@ -109,19 +109,19 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-def _checkin_days(patient: User, today: date) -> list[dict]:
-    """Today and the missed days that can still be filled in, with whether each is done. Days
-    before the person joined Exhale are not "missed"."""
+def _checkin_days(patient: User, today: date) -> tuple[list[dict], dict[date, CheckIn]]:
+    """Today and the missed days that can still be filled in, with whether each is done, and
+    the check-ins of those days (one query: a few rows). Days before the person joined Exhale
+    are not "missed"."""
     allowed = services.checkin_allowed_days(patient, today=today)
-    done = set(
-        selectors.checkins_for(patient=patient, since=allowed[-1]).values_list("day", flat=True)
-    )
+    done = {c.day: c for c in selectors.checkins_for(patient=patient, since=allowed[-1])}
     # In the service's time zone: a day either way at most, and no query for the patient's own.
     joined = timezone.localtime(patient.date_joined).date()
-    return [
+    days = [
         {"day": day, "is_today": day == today, "done": day in done, "before_joined": day < joined}
         for day in allowed
     ]
+    return days, done
 
 
 @role_required(Role.PATIENT)
@@ -130,7 +130,7 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
     """Today's check-in, or one of the last missed days. A day already checked in opens for
     changing: one check-in a day."""
     today = services.patient_today(request.user)
-    days = _checkin_days(request.user, today)
+    days, checkins = _checkin_days(request.user, today)
     day = day or today
     if day not in {d["day"] for d in days}:
         return render(
@@ -139,7 +139,7 @@ def checkin_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
             {"day": day, "today": today, "days": days, "future": day > today},
             status=HTTPStatus.NOT_FOUND,
         )
-    existing = selectors.checkin_for_day(patient=request.user, day=day)
+    existing = checkins.get(day)
     form = CheckInForm(request.POST or None, initial=CheckInForm.initial_from(existing))
     context = {
         "form": form,
