@@ -27,8 +27,9 @@ What it does, on the database bench/generate.py filled (`exhale_bench_web`), the
    - the patient's home (/me/), the check-in form (/check-in/), a thread of their busy group,
      the clinician's flag queue (/flags/) and the trial dashboard.
    The trial dashboard's figures are kept in the cache and recomputed every minute by beat in
-   a deployment (trials.tasks.dashboard_refresh_task); here a thread of this script does what
-   that task does, on the same schedule.
+   a deployment (trials.tasks.dashboard_refresh_task); here this script does what that task
+   does, on the same schedule, between slices (a recomputation is seconds of PostgreSQL, which
+   inside a slice would count against that slice's page alone), and says how long each took.
 4. Prints per page: requests, requests/s, p50/p95/p99, errors (any answer but 200, or none),
    queries and size of an answer (as sent: gzipped, since the driver asks as a browser does),
    and the ratios to the floor; writes it to var/bench/web.json;
@@ -319,20 +320,33 @@ def run_slice(page: Page, seconds: float, *, counted: bool) -> None:
         page.seconds += time.monotonic() - began
 
 
-def dashboard_refresher(stop: threading.Event) -> None:
-    """What beat's trials.tasks.dashboard_refresh_task does, every minute."""
-    import django
+class DashboardRefresher:
+    """What beat's trials.tasks.dashboard_refresh_task does every minute, done here between
+    slices (never during one): a recomputation reads every participant's check-ins and posts,
+    seconds of PostgreSQL on this data, which would otherwise land in whichever page's slice
+    was running and count against that page alone."""
 
-    django.setup()
-    from django.db import connections
+    EVERY = 60.0
 
-    from trials import dashboard_cache
+    def __init__(self) -> None:
+        import django
 
-    while True:
-        dashboard_cache.refresh_running()
-        connections.close_all()
-        if stop.wait(60):
+        django.setup()
+        self.last: float | None = None  # when it last looked
+        self.computed: list[float] = []  # seconds each recomputation took
+
+    def between_slices(self) -> None:
+        if self.last is not None and time.monotonic() - self.last < self.EVERY:
             return
+        from django.db import connections
+
+        from trials import dashboard_cache
+
+        began = time.monotonic()
+        if dashboard_cache.refresh_running():
+            self.computed.append(time.monotonic() - began)
+        connections.close_all()
+        self.last = time.monotonic()
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -417,12 +431,11 @@ def main() -> int:
         f"Redis {ARGS.redis}; load average {load_average()}"
     )
     process = server_start(log_dir / "web.log")
-    stop = threading.Event()
+    refresher = DashboardRefresher()
     try:
         wait_healthy(process)
         say(f"gunicorn ({ARGS.web_workers} workers) is up on {BASE_URL}")
-        refresher = threading.Thread(target=dashboard_refresher, args=(stop,), daemon=True)
-        refresher.start()
+        refresher.between_slices()
         patient = log_in(users["patient"]["email"], DATA["password"], None)
         clinician = log_in(
             users["clinician"]["email"], DATA["password"], users["clinician"]["totp_secret"]
@@ -457,6 +470,7 @@ def main() -> int:
             page.size = len(answer.data)
         say(f"warm-up: {ARGS.warmup:g} s per page, {CONCURRENCY} clients")
         for page in pages:
+            refresher.between_slices()
             run_slice(page, ARGS.warmup, counted=False)
         slice_seconds = ARGS.duration / ARGS.rounds
         say(
@@ -466,6 +480,7 @@ def main() -> int:
         for round_number in range(ARGS.rounds):
             order = pages[round_number % len(pages) :] + pages[: round_number % len(pages)]
             for page in order:
+                refresher.between_slices()
                 run_slice(page, slice_seconds, counted=True)
             say(f"  round {round_number + 1} of {ARGS.rounds} done; load {load_average()}")
         for page in pages:  # what an answer weighs now (the dashboard, say, once kept)
@@ -473,10 +488,14 @@ def main() -> int:
             page.queries = answer.headers.get("X-Bench-Queries", page.queries)
         crashed = process.poll() is not None
     finally:
-        stop.set()
         server_stop(process)
     rows = summarise(pages)
     print_table(rows)
+    if refresher.computed:
+        print(
+            "\ndashboard figures recomputed between slices: "
+            + ", ".join(f"{seconds:.1f} s" for seconds in refresher.computed)
+        )
     missed = targets(rows)
     if crashed:
         missed.append("gunicorn exited during the run")
@@ -485,6 +504,7 @@ def main() -> int:
         "data": {k: DATA[k] for k in ("database", "scale", "generated_at", "rows")},
         "args": {k: v for k, v in vars(ARGS).items() if k not in ("postgres", "input", "output")},
         "concurrency": CONCURRENCY,
+        "dashboard_recomputed_seconds": refresher.computed,
         "load_average_at_end": load_average(),
         "pages": rows,
         "targets": {
