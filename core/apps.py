@@ -12,7 +12,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Registers checks, the settings hook and the any_of lookup.
         from core import bulk, checks, crypto  # noqa: F401
+        from core.connections import connect_signals
         from core.converters import IdConverter
+
+        # Every PostgreSQL connection reads its server-side cursors to the end (core/connections).
+        connect_signals()
 
         # `<id:...>` in every app's URLs (apps are ready before any URLconf is imported).
         register_converter(IdConverter, "id")
